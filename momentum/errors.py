@@ -1,0 +1,121 @@
+"""The closed set of problems the core reports, split by who must act.
+
+* `InputInvalid`: a field of the order (or a probe flag) is wrong. Exit 2.
+* `KnobInvalid`: a tunable in the environment or `.env_meanrev` is wrong. Exit 2.
+* `GuardRefused`: the request is well formed but a safety guard refuses it. Exit 3.
+
+No problem carries a token, a key or any value read from `.env`: the core never sees them.
+
+>>> GuardRefused(guard="ENTRY_MAX_NOTIONAL", figures="0.001 x 28440 = 28.44 USD > cap 10 USD",
+...              remedy="raise ENTRY_MAX_NOTIONAL to at least 28.44 or lower the quantity").render()
+'ENTRY_MAX_NOTIONAL refused: 0.001 x 28440 = 28.44 USD > cap 10 USD; raise ENTRY_MAX_NOTIONAL to at least 28.44 or lower the quantity'
+"""
+
+from collections.abc import Sequence
+from typing import Literal, assert_never
+
+import msgspec
+
+__all__ = [
+    "GuardName",
+    "GuardRefused",
+    "InputInvalid",
+    "KnobInvalid",
+    "Problem",
+    "exit_code",
+    "render",
+    "show",
+]
+
+GuardName = Literal["ENTRY_MAX_NOTIONAL", "ONE_POSITION_ONLY", "ABS_LIMIT_REQUIRED", "ALLOW_LIVE"]
+
+_SHOWN_CHARS = 40
+
+
+def show(value: object) -> str:
+    """Quote a given value for an error message, cut to a readable length.
+
+    >>> show("abc")
+    "'abc'"
+    >>> show("x" * 50)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (50 chars)"
+    """
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= _SHOWN_CHARS:
+        return repr(text)
+    return f"{text[:_SHOWN_CHARS] + '...'!r} ({len(text)} chars)"
+
+
+class _Problem(msgspec.Struct, frozen=True, kw_only=True, tag_field="code"):
+    """Base: `code` is the msgspec tag, so a problem list encodes and decodes as JSON."""
+
+
+class InputInvalid(_Problem, frozen=True, kw_only=True, tag="input_invalid"):
+    """A field of the request is wrong: which one, what was given, what would be accepted."""
+
+    field: str  # the intent's field path (`qty`, `close.trigger_price`) or a probe flag (`--qty`)
+    given: str  # already quoted with `show`, or a description such as "missing"
+    accepted: str
+
+    def render(self) -> str:
+        return f"{self.field}: {self.given} is not accepted; give {self.accepted}"
+
+
+class KnobInvalid(_Problem, frozen=True, kw_only=True, tag="knob_invalid"):
+    """A tunable is wrong: which knob, where it came from, what was given, what is accepted."""
+
+    knob: str
+    source: str  # "environment", the knob file's path, or "--env-file"
+    given: str
+    accepted: str
+
+    def render(self) -> str:
+        return (
+            f"{self.knob} (from {self.source}): {self.given} is not accepted; give {self.accepted}"
+        )
+
+
+class GuardRefused(_Problem, frozen=True, kw_only=True, tag="guard_refused"):
+    """A safety guard refuses: named as its knob, with the figures and the change that would pass."""
+
+    guard: GuardName
+    figures: str
+    remedy: str
+
+    def render(self) -> str:
+        return f"{self.guard} refused: {self.figures}; {self.remedy}"
+
+
+Problem = InputInvalid | KnobInvalid | GuardRefused
+
+
+def render(problem: Problem) -> str:
+    """One line for stderr."""
+    match problem:
+        case InputInvalid() | KnobInvalid() | GuardRefused():
+            return problem.render()
+        case _:
+            assert_never(problem)
+
+
+def exit_code(problems: Sequence[Problem]) -> int:
+    """2 when anything must be fixed by the caller, else 3 when only guards refused (0 if none).
+
+    >>> exit_code([])
+    0
+    >>> exit_code([GuardRefused(guard="ALLOW_LIVE", figures="f", remedy="r")])
+    3
+    >>> exit_code([GuardRefused(guard="ALLOW_LIVE", figures="f", remedy="r"),
+    ...            InputInvalid(field="--qty", given="'x'", accepted="a number")])
+    2
+    """
+    code = 0
+    for problem in problems:
+        match problem:
+            case InputInvalid() | KnobInvalid():
+                return 2
+            case GuardRefused():
+                code = 3
+            case _:
+                assert_never(problem)
+    return code

@@ -1,0 +1,297 @@
+"""Kraken Spot WebSocket v2 `add_order` request, as frozen msgspec Structs that mirror the wire.
+
+Source: docs.kraken.com/api/docs/websocket-v2/add_order (digest: shared/kraken/README.md §1).
+
+Field names and literal values are Kraken's, verbatim. `params` is a tagged union on
+`order_type`, one Struct per order type holding only the fields that type takes, so a
+`limit_price` on a `market` order is refused by the type checker and by the decoder.
+
+Spelling traps, listed once:
+
+==================================  ===========================================================
+WS v2 `add_order`                   elsewhere
+==================================  ===========================================================
+`order_userref`                     REST `userref`
+`conditional` (OTO close template)  REST `close[ordertype]`, `close[price]`, `close[price2]`
+`triggers` object on add            flat `trigger_price` / `trigger_price_type` on `amend_order`
+`stp_type` `cancel_newest` (_)      REST `stptype` `cancel-newest` (-)
+`symbol` `BTC/USD`                  REST `pair` `XBTUSD`; WS v1 `XBT/USD` (refused by v2)
+`time_in_force` `gtc` (lower)       REST `timeinforce` `GTC` (upper)
+==================================  ===========================================================
+
+Never modelled, so never emitted: the deprecated `no_mpp`, `stop_price` and top-level `trigger`
+(the exchange answers them with deprecation warnings), `leverage` (WS v2 rejects it), and
+`settle-position` (margin only; this library is spot only). `margin` is typed `Literal[False]`
+and `reduce_only` `Literal[False]`: spot only is a type, not a convention.
+
+Numbers are `Decimal` and go on the wire as JSON numbers in plain notation with exactly the
+digits given: `encode` writes `0.00000001`, where `str(Decimal)` would write `1E-8`.
+
+>>> message = AddOrder(params=MarketParams(side="sell", order_qty=wire_number(Decimal("0.00000001")),
+...     symbol="BTC/USD", margin=False, validate=True, deadline="2026-11-28T09:00:05.123Z"))
+>>> encode(message).unwrap()
+b'{"method":"add_order","params":{"order_type":"market","side":"sell","order_qty":0.00000001,"symbol":"BTC/USD","margin":false,"validate":true,"deadline":"2026-11-28T09:00:05.123Z"}}'
+>>> decode(encode(message).unwrap()).unwrap() == message
+True
+"""
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Final, Literal
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from momentum.errors import InputInvalid, show
+from momentum.models.intent import PriceType, Reference, Side, StpType, TimeInForce
+
+__all__ = [
+    "AddOrder",
+    "AddOrderParams",
+    "Conditional",
+    "ConditionalLimit",
+    "ConditionalStopLoss",
+    "ConditionalStopLossLimit",
+    "ConditionalTakeProfit",
+    "ConditionalTakeProfitLimit",
+    "FeePreference",
+    "LimitParams",
+    "MarketParams",
+    "StopLossLimitParams",
+    "StopLossParams",
+    "TakeProfitLimitParams",
+    "TakeProfitParams",
+    "Triggers",
+    "decode",
+    "encode",
+    "numbers",
+    "wire_number",
+]
+
+FeePreference = Literal["base", "quote"]
+
+
+class _Wire(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
+    """Base of every wire Struct.
+
+    * `frozen`: a built message cannot be changed on its way to the socket.
+    * `kw_only`: fields are named at every construction, as on the wire.
+    * `forbid_unknown_fields`: decoding a misspelt or foreign key fails and names its path.
+    * `omit_defaults`: an optional field left at its default is absent from the JSON. A field that
+      must always be visible (`margin`, `validate`, `deadline`) therefore has no default.
+
+    Subclasses restate `frozen=True, kw_only=True`: mypy rejects a non-frozen subclass of a frozen
+    Struct, and `kw_only` does not carry over to a subclass's own fields.
+    """
+
+
+class Triggers(_Wire, frozen=True, kw_only=True):
+    """`add_order` `triggers` object (docs.kraken.com/api/docs/websocket-v2/add_order).
+
+    `reference` and `price_type` have no default here so that they always show on the wire.
+    """
+
+    reference: Reference
+    price: Decimal
+    price_type: PriceType
+
+
+# --- conditional (OTO close template): tagged on its own order_type --------------------------
+
+
+class _Conditional(_Wire, frozen=True, kw_only=True, tag_field="order_type"):
+    """`add_order` `conditional` object (docs.kraken.com/api/docs/websocket-v2/add_order)."""
+
+
+class ConditionalLimit(_Conditional, frozen=True, kw_only=True, tag="limit"):
+    """`conditional` for `order_type=limit`."""
+
+    limit_price: Decimal
+
+
+class ConditionalStopLoss(_Conditional, frozen=True, kw_only=True, tag="stop-loss"):
+    """`conditional` for `order_type=stop-loss`."""
+
+    trigger_price: Decimal
+
+
+class ConditionalTakeProfit(_Conditional, frozen=True, kw_only=True, tag="take-profit"):
+    """`conditional` for `order_type=take-profit`."""
+
+    trigger_price: Decimal
+
+
+class ConditionalStopLossLimit(_Conditional, frozen=True, kw_only=True, tag="stop-loss-limit"):
+    """`conditional` for `order_type=stop-loss-limit`."""
+
+    trigger_price: Decimal
+    limit_price: Decimal
+
+
+class ConditionalTakeProfitLimit(_Conditional, frozen=True, kw_only=True, tag="take-profit-limit"):
+    """`conditional` for `order_type=take-profit-limit`."""
+
+    trigger_price: Decimal
+    limit_price: Decimal
+
+
+Conditional = (
+    ConditionalLimit
+    | ConditionalStopLoss
+    | ConditionalTakeProfit
+    | ConditionalStopLossLimit
+    | ConditionalTakeProfitLimit
+)
+
+
+# --- params: tagged on order_type ------------------------------------------------------------
+
+
+class _Params(_Wire, frozen=True, kw_only=True, tag_field="order_type"):
+    """`add_order` params shared by every spot order type.
+
+    `token` is left `None` by every builder: a sender adds it at send time, so no message that
+    momentum prints carries one.
+    """
+
+    side: Side
+    order_qty: Decimal
+    symbol: str
+    margin: Literal[False]
+    validate: bool
+    deadline: str  # RFC3339 UTC with milliseconds
+    time_in_force: TimeInForce | None = None
+    expire_time: str | None = None  # RFC3339 UTC, seconds; with `gtd` only
+    effective_time: str | None = None
+    stp_type: StpType | None = None
+    cl_ord_id: str | None = None
+    order_userref: int | None = None
+    fee_preference: FeePreference | None = None
+    reduce_only: Literal[False] = False
+    sender_sub_id: str | None = None
+    conditional: Conditional | None = None
+    token: str | None = None
+
+
+class LimitParams(_Params, frozen=True, kw_only=True, tag="limit"):
+    """`add_order` params for `order_type=limit` (docs.kraken.com/api/docs/websocket-v2/add_order)."""
+
+    limit_price: Decimal
+    post_only: bool = False
+
+
+class MarketParams(_Params, frozen=True, kw_only=True, tag="market"):
+    """`add_order` params for `order_type=market`; `cash_order_qty` is for buys without margin."""
+
+    cash_order_qty: Decimal | None = None
+
+
+class StopLossParams(_Params, frozen=True, kw_only=True, tag="stop-loss"):
+    """`add_order` params for `order_type=stop-loss`."""
+
+    triggers: Triggers
+
+
+class TakeProfitParams(_Params, frozen=True, kw_only=True, tag="take-profit"):
+    """`add_order` params for `order_type=take-profit`."""
+
+    triggers: Triggers
+
+
+class StopLossLimitParams(_Params, frozen=True, kw_only=True, tag="stop-loss-limit"):
+    """`add_order` params for `order_type=stop-loss-limit`."""
+
+    triggers: Triggers
+    limit_price: Decimal
+
+
+class TakeProfitLimitParams(_Params, frozen=True, kw_only=True, tag="take-profit-limit"):
+    """`add_order` params for `order_type=take-profit-limit`."""
+
+    triggers: Triggers
+    limit_price: Decimal
+
+
+AddOrderParams = (
+    LimitParams
+    | MarketParams
+    | StopLossParams
+    | TakeProfitParams
+    | StopLossLimitParams
+    | TakeProfitLimitParams
+)
+
+
+class AddOrder(_Wire, frozen=True, kw_only=True, tag_field="method", tag="add_order"):
+    """`add_order` request envelope (docs.kraken.com/api/docs/websocket-v2/add_order).
+
+    `method` is the msgspec tag, so it is always written and checked on decode.
+    """
+
+    params: AddOrderParams
+    req_id: int | None = None
+
+
+# --- numbers and JSON --------------------------------------------------------------------------
+
+
+class _PlainDecimal(Decimal):
+    """A `Decimal` whose JSON form is its plain notation (msgspec hands subclasses to enc_hook)."""
+
+    __slots__ = ()
+
+
+def wire_number(value: Decimal) -> Decimal:
+    """The same value, arranged so that `encode` writes it in plain notation with its digits.
+
+    >>> wire_number(Decimal("2.844E+4"))
+    Decimal('28440')
+    """
+    text = format(value, "f")
+    plain = Decimal(text)
+    return plain if str(plain) == text else _PlainDecimal(text)
+
+
+def _enc_hook(value: object) -> msgspec.Raw:
+    if isinstance(value, Decimal):
+        return msgspec.Raw(format(value, "f").encode())
+    raise NotImplementedError(type(value).__name__)  # msgspec turns this into its TypeError
+
+
+_ENCODER: Final = msgspec.json.Encoder(decimal_format="number", enc_hook=_enc_hook)
+_DECODER: Final = msgspec.json.Decoder(AddOrder)
+
+
+def numbers(message: msgspec.Struct, path: str = "") -> Iterator[tuple[str, Decimal]]:
+    """Every `Decimal` in a message with its JSON path (`params.conditional.trigger_price`)."""
+    for name in message.__struct_fields__:
+        value = getattr(message, name)
+        if isinstance(value, Decimal):
+            yield f"{path}{name}", value
+        elif isinstance(value, msgspec.Struct):
+            yield from numbers(value, f"{path}{name}.")
+
+
+def encode(message: AddOrder) -> Result[bytes, InputInvalid]:
+    """JSON bytes of a message; refuses a non-finite number, which JSON cannot carry.
+
+    `decimal_format="number"` would write `NaN` raw (invalid JSON), so finiteness is checked first.
+    """
+    for path, value in numbers(message):
+        if not value.is_finite():
+            return Failure(InputInvalid(field=path, given=show(value), accepted="a finite number"))
+    return Success(_ENCODER.encode(message))
+
+
+def decode(data: bytes | str) -> Result[AddOrder, InputInvalid]:
+    """Decode an `add_order` request; the error names the JSON path msgspec reports."""
+    try:
+        return Success(_DECODER.decode(data))
+    except msgspec.ValidationError as error:
+        return Failure(
+            InputInvalid(field="add_order", given=str(error), accepted="an add_order message")
+        )
+    except msgspec.DecodeError as error:
+        return Failure(InputInvalid(field="add_order", given=str(error), accepted="valid JSON"))

@@ -1,0 +1,221 @@
+"""Build Kraken WS v2 `add_order` messages from order intents, behind the safety checks.
+
+docs.kraken.com/api/docs/websocket-v2/add_order
+
+`build_add_order` is the one public path: check the intent (`momentum.utils.safety.check_order`),
+then render it in Kraken's words (`render_add_order`, total on a checked intent). `intent_of` is
+the inverse render, so a message read back can be checked and built again.
+
+Every message carries `margin: false` (spot only), `validate` (true unless `ALLOW_LIVE=1` and the
+caller asked for a live order), `deadline` (now + `DEADLINE_MS`), `time_in_force` and `stp_type`.
+No message carries a `token`: a sender adds it at send time.
+
+>>> from datetime import datetime, UTC
+>>> from decimal import Decimal
+>>> from momentum.models.intent import LimitOrder, StopLossLimitClose
+>>> from momentum.utils.env import Knobs
+>>> from momentum.utils.safety import Context
+>>> order = LimitOrder(symbol="BTC/USD", side="buy", qty=Decimal("0.001"),
+...     limit_price=Decimal("28440"), post_only=True,
+...     close=StopLossLimitClose(trigger_price=Decimal("28410"), limit_price=Decimal("28400")))
+>>> context = Context(knobs=Knobs(entry_max_notional=Decimal(50)),
+...                   now=datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=UTC))
+>>> print(build_add_order_json(order, context).unwrap().decode())
+{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":0.001,"symbol":"BTC/USD","margin":false,"validate":true,"deadline":"2026-11-28T09:00:05.123Z","time_in_force":"gtc","stp_type":"cancel_newest","conditional":{"order_type":"stop-loss-limit","trigger_price":28410,"limit_price":28400},"limit_price":28440,"post_only":true}}
+"""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Literal, TypedDict, assert_never
+
+from returns.result import Result
+
+from momentum.errors import Problem
+from momentum.exchange.kraken.ws_v2_messages import (
+    AddOrder,
+    AddOrderParams,
+    Conditional,
+    ConditionalLimit,
+    ConditionalStopLoss,
+    ConditionalStopLossLimit,
+    ConditionalTakeProfit,
+    ConditionalTakeProfitLimit,
+    LimitParams,
+    MarketParams,
+    StopLossLimitParams,
+    StopLossParams,
+    TakeProfitLimitParams,
+    TakeProfitParams,
+    Triggers,
+    encode,
+    wire_number,
+)
+from momentum.models.intent import (
+    Close,
+    LimitClose,
+    LimitOrder,
+    MarketOrder,
+    OrderIntent,
+    Side,
+    StopLossClose,
+    StopLossLimitClose,
+    StopLossLimitOrder,
+    StopLossOrder,
+    StpType,
+    TakeProfitClose,
+    TakeProfitLimitClose,
+    TakeProfitLimitOrder,
+    TakeProfitOrder,
+    TimeInForce,
+    Trigger,
+)
+from momentum.utils.env import Knobs
+from momentum.utils.safety import Context, check_order, effective_close_limit, effective_limit
+
+__all__ = [
+    "build_add_order",
+    "build_add_order_json",
+    "deadline_text",
+    "render_add_order",
+]
+
+
+def build_add_order(order: OrderIntent, context: Context) -> Result[AddOrder, tuple[Problem, ...]]:
+    """Check the intent against its own rules and the knobs, then render `add_order`.
+
+    Every problem of the request comes back at once in the `Failure`.
+    """
+    checked: Result[OrderIntent, tuple[Problem, ...]] = check_order(order, context)
+    return checked.map(lambda intent: render_add_order(intent, context))
+
+
+def build_add_order_json(
+    order: OrderIntent, context: Context
+) -> Result[bytes, tuple[Problem, ...]]:
+    """`build_add_order`, then the JSON bytes a sender would put on the socket (plus its token)."""
+    return build_add_order(order, context).bind(_encode)
+
+
+def _encode(message: AddOrder) -> Result[bytes, tuple[Problem, ...]]:
+    encoded: Result[bytes, tuple[Problem, ...]] = encode(message).alt(lambda problem: (problem,))
+    return encoded
+
+
+def deadline_text(now: datetime, deadline_ms: int) -> str:
+    """`now` + `deadline_ms` as RFC3339 UTC with milliseconds (Kraken's precision for `deadline`).
+
+    >>> deadline_text(datetime(2026, 11, 28, 9, 0, 0, 123999, tzinfo=UTC), 5000)
+    '2026-11-28T09:00:05.123Z'
+    """
+    moment = (now + timedelta(milliseconds=deadline_ms)).astimezone(UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def _seconds_text(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
+
+
+def _triggers(trigger: Trigger) -> Triggers:
+    return Triggers(
+        reference=trigger.reference,
+        price=wire_number(trigger.price),
+        price_type=trigger.price_type,
+    )
+
+
+def _conditional(close: Close, knobs: Knobs) -> Conditional:
+    match close:
+        case LimitClose():
+            return ConditionalLimit(limit_price=wire_number(close.limit_price))
+        case StopLossClose():
+            return ConditionalStopLoss(trigger_price=wire_number(close.trigger_price))
+        case TakeProfitClose():
+            return ConditionalTakeProfit(trigger_price=wire_number(close.trigger_price))
+        case StopLossLimitClose():
+            return ConditionalStopLossLimit(
+                trigger_price=wire_number(close.trigger_price),
+                limit_price=wire_number(
+                    _or(effective_close_limit(close, knobs), close.trigger_price)
+                ),
+            )
+        case TakeProfitLimitClose():
+            return ConditionalTakeProfitLimit(
+                trigger_price=wire_number(close.trigger_price),
+                limit_price=wire_number(
+                    _or(effective_close_limit(close, knobs), close.trigger_price)
+                ),
+            )
+        case _:
+            assert_never(close)
+
+
+def _or(value: Decimal | None, fallback: Decimal) -> Decimal:
+    # Only reached on checked intents, where ABS_LIMIT_REQUIRED has already refused a missing limit.
+    return fallback if value is None else value
+
+
+class _Common(TypedDict):
+    """The `_Params` fields every order type's params get from the intent and the context."""
+
+    side: Side
+    order_qty: Decimal
+    symbol: str
+    margin: Literal[False]
+    validate: bool
+    deadline: str
+    time_in_force: TimeInForce
+    expire_time: str | None
+    stp_type: StpType
+    cl_ord_id: str | None
+    order_userref: int | None
+    conditional: Conditional | None
+
+
+def render_add_order(order: OrderIntent, context: Context) -> AddOrder:
+    """Render a checked intent as `add_order`; total, and only meaningful after `check_order`."""
+    knobs = context.knobs
+    time_in_force = order.time_in_force or knobs.default_tif
+    common: _Common = {
+        "side": order.side,
+        "order_qty": wire_number(order.qty),
+        "symbol": order.symbol,
+        "margin": False,
+        "validate": not (context.live and knobs.allow_live),
+        # deadline: sent although clock skew between this host and Kraken eats into the window.
+        "deadline": deadline_text(context.now, knobs.deadline_ms),
+        "time_in_force": time_in_force,
+        "expire_time": None if order.expire_time is None else _seconds_text(order.expire_time),
+        "stp_type": order.stp_type or knobs.default_stp,
+        "cl_ord_id": order.cl_ord_id,
+        "order_userref": order.order_userref,
+        "conditional": None if order.close is None else _conditional(order.close, knobs),
+    }
+    params: AddOrderParams
+    match order:
+        case LimitOrder():
+            params = LimitParams(
+                **common,
+                limit_price=wire_number(order.limit_price),
+                post_only=order.post_only,
+            )
+        case MarketOrder():
+            params = MarketParams(**common)
+        case StopLossOrder():
+            params = StopLossParams(**common, triggers=_triggers(order.trigger))
+        case TakeProfitOrder():
+            params = TakeProfitParams(**common, triggers=_triggers(order.trigger))
+        case StopLossLimitOrder():
+            params = StopLossLimitParams(
+                **common,
+                triggers=_triggers(order.trigger),
+                limit_price=wire_number(_or(effective_limit(order, knobs), order.trigger.price)),
+            )
+        case TakeProfitLimitOrder():
+            params = TakeProfitLimitParams(
+                **common,
+                triggers=_triggers(order.trigger),
+                limit_price=wire_number(_or(effective_limit(order, knobs), order.trigger.price)),
+            )
+        case _:
+            assert_never(order)
+    return AddOrder(params=params, req_id=context.req_id)

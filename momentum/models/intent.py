@@ -1,0 +1,209 @@
+"""Order intents in the bot's words: what to trade, transport-neutral, one Struct per order type.
+
+An intent says *what* the bot wants; `momentum.exchange.kraken.ws_v2_payloads` renders it in
+Kraken's WS v2 words after `momentum.utils.safety` has checked it. The type of the intent already
+says which prices an order type needs (a `StopLossLimitOrder` has a `trigger`, a `MarketOrder`
+has no `limit_price`); the checks cover what a type cannot say (positive, finite, directions).
+
+Money is `Decimal` from the text onwards: `parse_amount` turns text straight into a `Decimal`.
+
+>>> LimitOrder(symbol="BTC/USD", side="buy", qty=Decimal("0.001"), limit_price=Decimal("28440"),
+...            close=StopLossLimitClose(trigger_price=Decimal("28410"),
+...                                     limit_price=Decimal("28400"))).close.trigger_price
+Decimal('28410')
+"""
+
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Final, Literal
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from momentum.errors import InputInvalid, show
+
+__all__ = [
+    "AMOUNT_ACCEPTED",
+    "Close",
+    "Exposure",
+    "LimitClose",
+    "LimitOrder",
+    "MarketOrder",
+    "OrderIntent",
+    "PriceType",
+    "Reference",
+    "Side",
+    "StopLossClose",
+    "StopLossLimitClose",
+    "StopLossLimitOrder",
+    "StopLossOrder",
+    "StpType",
+    "TakeProfitClose",
+    "TakeProfitLimitClose",
+    "TakeProfitLimitOrder",
+    "TakeProfitOrder",
+    "TimeInForce",
+    "Trigger",
+    "parse_amount",
+]
+
+Side = Literal["buy", "sell"]
+TimeInForce = Literal["gtc", "gtd", "ioc", "fok"]
+StpType = Literal["cancel_newest", "cancel_oldest", "cancel_both"]
+PriceType = Literal["static", "pct", "quote"]
+Reference = Literal["last", "index"]
+
+# Plain decimal text only: no "1_000", no "NaN", no "Infinity", no hex.
+_AMOUNT_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+AMOUNT_ACCEPTED: Final = "a decimal number such as 0.001 or 28440"
+
+
+def parse_amount(text: str, field: str) -> Result[Decimal, InputInvalid]:
+    """Parse a price or quantity from text straight into an exact `Decimal` (no float involved).
+
+    Only finiteness and syntax are checked here; sign and size rules belong to the checks.
+
+    >>> parse_amount("0.001", "--qty")
+    <Success: 0.001>
+    >>> parse_amount("nan", "--qty").failure().render()
+    "--qty: 'nan' is not accepted; give a decimal number such as 0.001 or 28440"
+    """
+    stripped = text.strip()
+    if _AMOUNT_TEXT.fullmatch(stripped) is None:
+        return Failure(InputInvalid(field=field, given=show(text), accepted=AMOUNT_ACCEPTED))
+    try:
+        return Success(Decimal(stripped))
+    except InvalidOperation:  # unreachable for text the pattern admits; kept so nothing raises
+        return Failure(InputInvalid(field=field, given=show(text), accepted=AMOUNT_ACCEPTED))
+
+
+class Trigger(msgspec.Struct, frozen=True, kw_only=True):
+    """When a triggered order fires: an absolute price, or a signed offset from the reference.
+
+    `static`: `price` is a market price. `pct`: a signed percent offset from the reference price
+    at submission (`-2` = 2% below). `quote`: a signed offset in quote currency (`-150`).
+    """
+
+    price: Decimal
+    price_type: PriceType = "static"
+    reference: Reference = "last"
+
+
+# --- the close order (one-triggers-other secondary), opposite side, filled quantity -----------
+
+
+class _Close(msgspec.Struct, frozen=True, kw_only=True, tag_field="order_type"):
+    """Base of the close templates: `order_type` is the tag, spelt as Kraken spells it."""
+
+
+class LimitClose(_Close, frozen=True, kw_only=True, tag="limit"):
+    """Close with a limit order at `limit_price` (a take-profit that rests on the book)."""
+
+    limit_price: Decimal
+
+
+class StopLossClose(_Close, frozen=True, kw_only=True, tag="stop-loss"):
+    """Close with a market order once the price moves against the position to `trigger_price`."""
+
+    trigger_price: Decimal
+
+
+class TakeProfitClose(_Close, frozen=True, kw_only=True, tag="take-profit"):
+    """Close with a market order once the price moves in favour to `trigger_price`."""
+
+    trigger_price: Decimal
+
+
+class StopLossLimitClose(_Close, frozen=True, kw_only=True, tag="stop-loss-limit"):
+    """Stop-loss close that places a limit order; `None` limit means "the trigger price" when
+    `ABS_LIMIT_REQUIRED=0`, and is refused when it is 1."""
+
+    trigger_price: Decimal
+    limit_price: Decimal | None = None
+
+
+class TakeProfitLimitClose(_Close, frozen=True, kw_only=True, tag="take-profit-limit"):
+    """Take-profit close that places a limit order (limit as for `StopLossLimitClose`)."""
+
+    trigger_price: Decimal
+    limit_price: Decimal | None = None
+
+
+Close = LimitClose | StopLossClose | TakeProfitClose | StopLossLimitClose | TakeProfitLimitClose
+
+
+# --- the primary order -----------------------------------------------------------------------
+
+
+class _Order(msgspec.Struct, frozen=True, kw_only=True, tag_field="order_type"):
+    """Fields every order type takes.
+
+    `time_in_force`/`stp_type` left `None` take the `DEFAULT_TIF`/`DEFAULT_STP` knobs.
+    `ref_price` is never sent: it is the market price the caller sees, used by the guards to
+    bound a market entry's notional and to place relative triggers.
+    """
+
+    symbol: str
+    side: Side
+    qty: Decimal
+    time_in_force: TimeInForce | None = None
+    expire_time: datetime | None = None
+    stp_type: StpType | None = None
+    cl_ord_id: str | None = None
+    order_userref: int | None = None
+    ref_price: Decimal | None = None
+    close: Close | None = None
+
+
+class LimitOrder(_Order, frozen=True, kw_only=True, tag="limit"):
+    """Buy or sell `qty` at `limit_price` or better."""
+
+    limit_price: Decimal
+    post_only: bool = False
+
+
+class MarketOrder(_Order, frozen=True, kw_only=True, tag="market"):
+    """Buy or sell `qty` at the market; a buy needs `ref_price` so its notional can be bounded."""
+
+
+class StopLossOrder(_Order, frozen=True, kw_only=True, tag="stop-loss"):
+    """Market order once the price moves against the position to the trigger."""
+
+    trigger: Trigger
+
+
+class TakeProfitOrder(_Order, frozen=True, kw_only=True, tag="take-profit"):
+    """Market order once the price moves in favour to the trigger."""
+
+    trigger: Trigger
+
+
+class StopLossLimitOrder(_Order, frozen=True, kw_only=True, tag="stop-loss-limit"):
+    """Limit order at `limit_price` once the stop trigger fires (`None`: see `ABS_LIMIT_REQUIRED`)."""
+
+    trigger: Trigger
+    limit_price: Decimal | None = None
+
+
+class TakeProfitLimitOrder(_Order, frozen=True, kw_only=True, tag="take-profit-limit"):
+    """Limit order at `limit_price` once the take-profit trigger fires."""
+
+    trigger: Trigger
+    limit_price: Decimal | None = None
+
+
+OrderIntent = (
+    LimitOrder
+    | MarketOrder
+    | StopLossOrder
+    | TakeProfitOrder
+    | StopLossLimitOrder
+    | TakeProfitLimitOrder
+)
+
+
+class Exposure(msgspec.Struct, frozen=True, kw_only=True):
+    """What the caller's position tracker reports; `ONE_POSITION_ONLY` reads it."""
+
+    open_positions: int = 0

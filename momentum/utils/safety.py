@@ -1,0 +1,662 @@
+"""Checks and safety guards on an order intent: pure functions that return `Result`.
+
+Two kinds, as the exit codes tell them apart:
+
+* input checks (`check_input`): the request itself is wrong (a zero quantity, a stop above a buy
+  entry, `fok` on a stop). Each problem is an `InputInvalid` naming the field.
+* guards named after their knob (`entry_max_notional`, `one_position_only`, `abs_limit_required`,
+  `allow_live`): the request is well formed but the tunables refuse it. Each is a `GuardRefused`.
+
+`check_order` runs every one of them and reports every problem of the request at once.
+
+Entry vs exit: spot without margin, so a `buy` opens or adds to a position (an entry) and a `sell`
+reduces it (an exit). The entry guards apply to buys, including a buy close of a sell primary.
+
+>>> from decimal import Decimal
+>>> from datetime import datetime, UTC
+>>> from momentum.models.intent import LimitOrder
+>>> from momentum.utils.env import Knobs
+>>> order = LimitOrder(symbol="BTC/USD", side="buy", qty=Decimal("0.001"), limit_price=Decimal("28440"))
+>>> context = Context(knobs=Knobs(), now=datetime(2026, 11, 28, 9, tzinfo=UTC))
+>>> [p.render() for p in check_order(order, context).failure()]
+['ENTRY_MAX_NOTIONAL refused: 0.001 x 28440 = 28.44 USD > cap 10 USD; raise ENTRY_MAX_NOTIONAL to at least 28.44, or lower the quantity or the price']
+"""
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Context as DecimalContext
+from decimal import Decimal
+from typing import Final, assert_never, get_args
+
+import msgspec
+from returns.methods import partition
+from returns.result import Failure, Result, Success
+
+from momentum.errors import GuardRefused, InputInvalid, Problem, show
+from momentum.models.intent import (
+    Close,
+    Exposure,
+    LimitClose,
+    LimitOrder,
+    MarketOrder,
+    OrderIntent,
+    PriceType,
+    Reference,
+    Side,
+    StopLossClose,
+    StopLossLimitClose,
+    StopLossLimitOrder,
+    StopLossOrder,
+    StpType,
+    TakeProfitClose,
+    TakeProfitLimitClose,
+    TakeProfitLimitOrder,
+    TakeProfitOrder,
+    TimeInForce,
+    Trigger,
+)
+from momentum.utils.env import Knobs
+
+__all__ = [
+    "MAX_DECIMALS",
+    "MAX_EXPIRY",
+    "Context",
+    "abs_limit_required",
+    "allow_live",
+    "check_input",
+    "check_order",
+    "close_side",
+    "effective_close_limit",
+    "effective_limit",
+    "entry_max_notional",
+    "entry_price",
+    "one_position_only",
+    "trigger_level",
+]
+
+MAX_DECIMALS: Final = 18
+_MAX_ADJUSTED: Final = 15  # below 10^16
+# expire_time: at most one month ahead -- docs.kraken.com/api/docs/websocket-v2/add_order;
+# 28 days is never beyond one month, whatever the month.
+MAX_EXPIRY: Final = timedelta(days=28)
+_INT32: Final = range(-(2**31), 2**31)
+# cl_ord_id: long UUID, short UUID (32 hex) or free text -- docs.kraken.com/api/docs/guides/spot-clordid;
+# free text is held to Kraken's SDK's stricter [A-Za-z0-9_-]{1,18}.
+_CL_ORD_ID: Final = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{32}|[A-Za-z0-9_-]{1,18}"
+)
+_SYMBOL: Final = re.compile(r"([A-Z0-9]{1,12})/([A-Z0-9]{1,12})")
+_EXACT: Final = DecimalContext(prec=100)  # products of bounded amounts are exact at this precision
+
+_ORDER_TYPES: Final = get_args(OrderIntent)
+_CLOSE_TYPES: Final = get_args(Close)
+_SIDES: Final[tuple[Side, ...]] = get_args(Side)
+_TIFS: Final[tuple[TimeInForce, ...]] = get_args(TimeInForce)
+_STPS: Final[tuple[StpType, ...]] = get_args(StpType)
+_PRICE_TYPES: Final[tuple[PriceType, ...]] = get_args(PriceType)
+_REFERENCES: Final[tuple[Reference, ...]] = get_args(Reference)
+
+
+class Context(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything besides the intent that the checks read: knobs, the clock reading, exposure.
+
+    `live=True` asks for `validate=false` (a real order); `ALLOW_LIVE` must allow it.
+    """
+
+    knobs: Knobs
+    now: datetime
+    exposure: Exposure = Exposure()
+    live: bool = False
+    req_id: int | None = None
+
+
+# --- derived prices -----------------------------------------------------------------------------
+
+
+def trigger_level(trigger: Trigger, ref_price: Decimal | None) -> Decimal | None:
+    """The market price at which a trigger fires, where it can be known now.
+
+    >>> trigger_level(Trigger(price=Decimal("-2"), price_type="pct"), Decimal("100"))
+    Decimal('98.00')
+    >>> trigger_level(Trigger(price=Decimal("-150"), price_type="quote"), None) is None
+    True
+    """
+    match trigger.price_type:
+        case "static":
+            return trigger.price
+        case "pct":
+            if ref_price is None:
+                return None
+            return _EXACT.multiply(ref_price, _EXACT.add(1, trigger.price.scaleb(-2)))
+        case "quote":
+            return None if ref_price is None else _EXACT.add(ref_price, trigger.price)
+        case _:
+            assert_never(trigger.price_type)
+
+
+def effective_limit(
+    order: StopLossLimitOrder | TakeProfitLimitOrder, knobs: Knobs
+) -> Decimal | None:
+    """The limit price a `*-limit` primary goes out with: its own, or with `ABS_LIMIT_REQUIRED=0`
+    its static trigger price (limit = trigger). `None` when neither applies."""
+    if order.limit_price is not None:
+        return order.limit_price
+    if knobs.abs_limit_required or order.trigger.price_type != "static":
+        return None
+    return order.trigger.price
+
+
+def effective_close_limit(
+    close: StopLossLimitClose | TakeProfitLimitClose, knobs: Knobs
+) -> Decimal | None:
+    """As `effective_limit`, for a `*-limit` close (its trigger is always absolute)."""
+    if close.limit_price is not None:
+        return close.limit_price
+    return None if knobs.abs_limit_required else close.trigger_price
+
+
+def entry_price(order: OrderIntent, knobs: Knobs) -> Decimal | None:
+    """The price the primary order trades at, as well as it can be known now: its limit, else its
+    trigger, else the caller's `ref_price`."""
+    match order:
+        case LimitOrder():
+            return order.limit_price
+        case MarketOrder():
+            return order.ref_price
+        case StopLossOrder() | TakeProfitOrder():
+            return trigger_level(order.trigger, order.ref_price)
+        case StopLossLimitOrder() | TakeProfitLimitOrder():
+            return effective_limit(order, knobs)
+        case _:
+            assert_never(order)
+
+
+def close_side(side: Side) -> Side:
+    """A close order takes the opposite side of its primary."""
+    return "sell" if side == "buy" else "buy"
+
+
+def _close_price(close: Close, knobs: Knobs) -> Decimal | None:
+    match close:
+        case LimitClose():
+            return close.limit_price
+        case StopLossClose() | TakeProfitClose():
+            return close.trigger_price
+        case StopLossLimitClose() | TakeProfitLimitClose():
+            return effective_close_limit(close, knobs)
+        case _:
+            assert_never(close)
+
+
+def _text(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+def _quote(symbol: str) -> str:
+    return symbol.partition("/")[2] or "quote currency"
+
+
+# --- input checks ---------------------------------------------------------------------------------
+
+_AMOUNT: Final = f"a positive finite decimal with at most {MAX_DECIMALS} decimals, below 10^16"
+
+
+def _amount(value: object, field: str, accepted: str = _AMOUNT) -> Iterator[InputInvalid]:
+    if not isinstance(value, Decimal):
+        yield InputInvalid(
+            field=field,
+            given=f"{show(value)} ({type(value).__name__})",
+            accepted=f"a Decimal: {accepted}",
+        )
+    elif not _bounded(value) or not value > 0:
+        yield InputInvalid(field=field, given=show(value), accepted=accepted)
+
+
+def _bounded(value: Decimal) -> bool:
+    if not value.is_finite():
+        return False
+    exponent = value.as_tuple().exponent
+    return (
+        isinstance(exponent, int)
+        and exponent >= -MAX_DECIMALS
+        and value.adjusted() <= _MAX_ADJUSTED
+    )
+
+
+def _trigger(trigger: object, field: str) -> Iterator[InputInvalid]:
+    if not isinstance(trigger, Trigger):
+        yield InputInvalid(field=field, given=show(trigger), accepted="a Trigger")
+        return
+    if trigger.reference not in _REFERENCES:
+        yield InputInvalid(
+            field=f"{field}.reference",
+            given=show(trigger.reference),
+            accepted=" or ".join(_REFERENCES),
+        )
+    if trigger.price_type not in _PRICE_TYPES:
+        yield InputInvalid(
+            field=f"{field}.price_type",
+            given=show(trigger.price_type),
+            accepted=" or ".join(_PRICE_TYPES),
+        )
+        return
+    price_field = f"{field}.price"
+    match trigger.price_type:
+        case "static":
+            yield from _amount(trigger.price, price_field)
+        case "pct":
+            # pct: a signed percent offset from the reference -- docs.kraken.com/api/docs/websocket-v2/add_order
+            accepted = "a non-zero percent offset strictly between -100 and 100, such as -2"
+            if (
+                not isinstance(trigger.price, Decimal)
+                or not _bounded(trigger.price)
+                or not (-100 < trigger.price < 100 and trigger.price != 0)
+            ):
+                yield InputInvalid(field=price_field, given=show(trigger.price), accepted=accepted)
+        case "quote":
+            accepted = "a non-zero offset in quote currency, such as -150"
+            if (
+                not isinstance(trigger.price, Decimal)
+                or not _bounded(trigger.price)
+                or (trigger.price == 0)
+            ):
+                yield InputInvalid(field=price_field, given=show(trigger.price), accepted=accepted)
+        case _:
+            assert_never(trigger.price_type)
+
+
+def _identity(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+    if not isinstance(order.symbol, str) or _SYMBOL.fullmatch(order.symbol) is None:
+        hint = ""
+        if isinstance(order.symbol, str) and _SYMBOL.fullmatch(order.symbol.upper()):
+            hint = f" (did you mean {order.symbol.upper()}?)"
+        yield InputInvalid(
+            field="symbol",
+            given=show(order.symbol),
+            accepted=f"BASE/QUOTE in capitals, such as BTC/USD{hint}",
+        )
+    if order.side not in _SIDES:
+        yield InputInvalid(field="side", given=show(order.side), accepted="buy or sell")
+    yield from _amount(order.qty, "qty")
+    if order.ref_price is not None:
+        yield from _amount(order.ref_price, "ref_price")
+    if order.cl_ord_id is not None and (
+        not isinstance(order.cl_ord_id, str) or _CL_ORD_ID.fullmatch(order.cl_ord_id) is None
+    ):
+        yield InputInvalid(
+            field="cl_ord_id",
+            given=show(order.cl_ord_id),
+            accepted="a UUID (36 chars with dashes, or 32 hex) or 1 to 18 of A-Z a-z 0-9 _ -",
+        )
+    if order.order_userref is not None and not _int32(order.order_userref):
+        yield InputInvalid(
+            field="order_userref",
+            given=show(order.order_userref),
+            accepted="a whole number from -2147483648 to 2147483647",
+        )
+    if order.cl_ord_id is not None and order.order_userref is not None:
+        # cl_ord_id and order_userref are mutually exclusive -- docs.kraken.com/api/docs/websocket-v2/add_order
+        yield InputInvalid(
+            field="order_userref",
+            given="set together with cl_ord_id",
+            accepted="either cl_ord_id or order_userref, not both",
+        )
+    if context.req_id is not None and not _int32(context.req_id):
+        yield InputInvalid(
+            field="req_id",
+            given=show(context.req_id),
+            accepted="a whole number from -2147483648 to 2147483647",
+        )
+    if order.stp_type is not None and order.stp_type not in _STPS:
+        yield InputInvalid(
+            field="stp_type", given=show(order.stp_type), accepted=" or ".join(_STPS)
+        )
+    if not isinstance(context.exposure.open_positions, int) or context.exposure.open_positions < 0:
+        yield InputInvalid(
+            field="open_positions",
+            given=show(context.exposure.open_positions),
+            accepted="a whole number of open positions, 0 or more",
+        )
+
+
+def _int32(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in _INT32
+
+
+def _time_in_force(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+    tif = order.time_in_force or context.knobs.default_tif
+    if tif not in _TIFS:
+        yield InputInvalid(field="time_in_force", given=show(tif), accepted=" or ".join(_TIFS))
+        return
+    # fok: "available for limit orders only" -- docs.kraken.com/api/docs/websocket-v2/add_order
+    if tif == "fok" and not isinstance(order, LimitOrder):
+        yield InputInvalid(
+            field="time_in_force",
+            given=f"'fok' on a {_type_name(order)} order",
+            accepted="fok only on a limit order; gtc, gtd or ioc here",
+        )
+    if isinstance(order, LimitOrder) and order.post_only and tif in ("ioc", "fok"):
+        yield InputInvalid(
+            field="post_only",
+            given=f"post_only with {tif!r}",
+            accepted="post_only with gtc or gtd (a post-only order rests on the book)",
+        )
+    # expire_time: "GTD orders only", second precision, at most one month ahead -- same page
+    expire = order.expire_time
+    if tif == "gtd" and expire is None:
+        yield InputInvalid(
+            field="expire_time",
+            given="missing with time_in_force 'gtd'",
+            accepted="an expiry time, or another time_in_force",
+        )
+    elif tif != "gtd" and expire is not None:
+        yield InputInvalid(
+            field="expire_time",
+            given=f"set with time_in_force {tif!r}",
+            accepted="no expire_time, or time_in_force 'gtd'",
+        )
+    elif expire is not None:
+        if not isinstance(expire, datetime) or expire.utcoffset() is None:
+            yield InputInvalid(
+                field="expire_time",
+                given=show(expire),
+                accepted="a timezone-aware datetime such as 2026-12-01T00:00:00Z",
+            )
+        elif expire.microsecond:
+            yield InputInvalid(
+                field="expire_time",
+                given=show(expire.isoformat()),
+                accepted="whole seconds (Kraken's precision for expire_time)",
+            )
+        elif not context.now < expire <= context.now + MAX_EXPIRY:
+            yield InputInvalid(
+                field="expire_time",
+                given=show(expire.isoformat()),
+                accepted=f"a time after now and at most {MAX_EXPIRY.days} days ahead",
+            )
+
+
+def _type_name(order: OrderIntent | Close) -> str:
+    return order.__struct_config__.tag if isinstance(order.__struct_config__.tag, str) else "?"
+
+
+def _prices(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+    match order:
+        case LimitOrder():
+            yield from _amount(order.limit_price, "limit_price")
+        case MarketOrder():
+            pass
+        case StopLossOrder() | TakeProfitOrder():
+            yield from _trigger(order.trigger, "trigger")
+        case StopLossLimitOrder() | TakeProfitLimitOrder():
+            yield from _trigger(order.trigger, "trigger")
+            if order.limit_price is not None:
+                yield from _amount(order.limit_price, "limit_price")
+            elif not context.knobs.abs_limit_required and order.trigger.price_type != "static":
+                yield InputInvalid(
+                    field="limit_price",
+                    given="missing",
+                    accepted="an absolute limit price (a relative trigger cannot stand in for it)",
+                )
+        case _:
+            assert_never(order)
+
+
+def _stop_limit_side(
+    side: Side, trigger: Decimal | None, limit: Decimal | None, field: str
+) -> Iterator[InputInvalid]:
+    """A sell stop-limit's limit sits at or below its trigger, a buy's at or above: otherwise the
+    limit order the stop places may never fill, and the stop does not protect."""
+    if trigger is None or limit is None:
+        return
+    if side == "sell" and limit > trigger:
+        yield InputInvalid(
+            field=field,
+            given=f"{_text(limit)} above the sell stop's trigger {_text(trigger)}",
+            accepted=f"a limit at or below {_text(trigger)}",
+        )
+    elif side == "buy" and limit < trigger:
+        yield InputInvalid(
+            field=field,
+            given=f"{_text(limit)} below the buy stop's trigger {_text(trigger)}",
+            accepted=f"a limit at or above {_text(trigger)}",
+        )
+
+
+def _primary_sanity(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+    if isinstance(order, StopLossLimitOrder) and isinstance(order.trigger, Trigger):
+        level = trigger_level(order.trigger, order.ref_price)
+        limit = effective_limit(order, context.knobs)
+        if level is None and limit is not None:
+            yield InputInvalid(
+                field="ref_price",
+                given="missing",
+                accepted="the current market price, to place the relative trigger against the limit",
+            )
+        yield from _stop_limit_side(order.side, level, order.limit_price, "limit_price")
+
+
+def _close(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+    close = order.close
+    if close is None:
+        return
+    if not isinstance(close, _CLOSE_TYPES):
+        yield InputInvalid(
+            field="close",
+            given=show(close),
+            accepted="one of the close intents of momentum.models.intent",
+        )
+        return
+    side = close_side(order.side)
+    match close:
+        case LimitClose():
+            yield from _amount(close.limit_price, "close.limit_price")
+            trigger = None
+        case StopLossClose() | TakeProfitClose():
+            yield from _amount(close.trigger_price, "close.trigger_price")
+            trigger = close.trigger_price
+        case StopLossLimitClose() | TakeProfitLimitClose():
+            yield from _amount(close.trigger_price, "close.trigger_price")
+            if close.limit_price is not None:
+                yield from _amount(close.limit_price, "close.limit_price")
+            trigger = close.trigger_price
+        case _:
+            assert_never(close)
+    if isinstance(close, StopLossLimitClose):
+        yield from _stop_limit_side(side, trigger, close.limit_price, "close.limit_price")
+    entry = entry_price(order, context.knobs)
+    if entry is None:
+        yield InputInvalid(
+            field="ref_price",
+            given="missing",
+            accepted="the current market price, to check the close against the entry",
+        )
+        return
+    yield from _close_direction(order.side, close, entry)
+
+
+def _close_direction(side: Side, close: Close, entry: Decimal) -> Iterator[InputInvalid]:
+    """A buy's stop closes below the entry and its take-profit (or limit close) above; mirrored for
+    a sell. Otherwise the close fires at once, or locks in a loss it was meant to prevent."""
+    match close:
+        case StopLossClose() | StopLossLimitClose():
+            price, field, kind, protective = (
+                close.trigger_price,
+                "close.trigger_price",
+                "stop",
+                True,
+            )
+        case TakeProfitClose() | TakeProfitLimitClose():
+            price, field, kind, protective = (
+                close.trigger_price,
+                "close.trigger_price",
+                "take-profit",
+                False,
+            )
+        case LimitClose():
+            price, field, kind, protective = (
+                close.limit_price,
+                "close.limit_price",
+                "limit close",
+                False,
+            )
+        case _:
+            assert_never(close)
+    below = (side == "buy") == protective
+    if below and not price < entry:
+        yield InputInvalid(
+            field=field,
+            given=f"{_text(price)}, not below the {side} entry {_text(entry)}",
+            accepted=f"a {kind} price below {_text(entry)}",
+        )
+    elif not below and not price > entry:
+        yield InputInvalid(
+            field=field,
+            given=f"{_text(price)}, not above the {side} entry {_text(entry)}",
+            accepted=f"a {kind} price above {_text(entry)}",
+        )
+
+
+def check_input(
+    order: OrderIntent, context: Context
+) -> Result[OrderIntent, tuple[InputInvalid, ...]]:
+    """Every input problem of the request at once; `Success(order)` when there is none."""
+    if not isinstance(order, _ORDER_TYPES):
+        return Failure(
+            (
+                InputInvalid(
+                    field="order",
+                    given=show(order),
+                    accepted="one of the order intents of momentum.models.intent",
+                ),
+            )
+        )
+    if not isinstance(context.now, datetime) or context.now.utcoffset() is None:
+        return Failure(
+            (
+                InputInvalid(
+                    field="now", given="a naive datetime", accepted="a timezone-aware clock reading"
+                ),
+            )
+        )
+    problems = (
+        *_identity(order, context),
+        *_time_in_force(order, context),
+        *_prices(order, context),
+    )
+    if not problems:  # the direction checks compare prices, so they need valid ones
+        problems = (*_primary_sanity(order, context), *_close(order, context))
+    return Failure(problems) if problems else Success(order)
+
+
+# --- guards named after their knob ------------------------------------------------------------
+
+
+def entry_max_notional(order: OrderIntent, context: Context) -> Result[OrderIntent, GuardRefused]:
+    """ENTRY_MAX_NOTIONAL: every buy leg's qty x price must not exceed the cap (quote currency).
+
+    A buy whose price cannot be known (a market buy without `ref_price`) cannot be bounded, so it
+    is refused: the guard fails closed.
+    """
+    cap = context.knobs.entry_max_notional
+    currency = _quote(order.symbol)
+    if order.side == "buy":
+        price = entry_price(order, context.knobs)
+        leg = "entry"
+    elif order.close is not None:
+        price = _close_price(order.close, context.knobs)
+        leg = "buy close"
+    else:
+        return Success(order)
+    if price is None:
+        return Failure(
+            GuardRefused(
+                guard="ENTRY_MAX_NOTIONAL",
+                figures=f"the {leg}'s price is unknown, so its notional cannot be bounded by cap "
+                f"{_text(cap)} {currency}",
+                remedy="give a reference price (--ref_price) or a limit price",
+            )
+        )
+    notional = _EXACT.multiply(order.qty, price)
+    if notional <= cap:
+        return Success(order)
+    return Failure(
+        GuardRefused(
+            guard="ENTRY_MAX_NOTIONAL",
+            figures=f"{_text(order.qty)} x {_text(price)} = {_text(notional)} {currency} > cap "
+            f"{_text(cap)} {currency}",
+            remedy=f"raise ENTRY_MAX_NOTIONAL to at least {_text(notional)}, or lower the quantity "
+            "or the price",
+        )
+    )
+
+
+def one_position_only(order: OrderIntent, context: Context) -> Result[OrderIntent, GuardRefused]:
+    """ONE_POSITION_ONLY: with it on, a buy entry is refused while a position is open."""
+    open_positions = context.exposure.open_positions
+    if not context.knobs.one_position_only or order.side != "buy" or open_positions == 0:
+        return Success(order)
+    return Failure(
+        GuardRefused(
+            guard="ONE_POSITION_ONLY",
+            figures=f"{open_positions} position(s) open and ONE_POSITION_ONLY=1",
+            remedy="close the open position first, or set ONE_POSITION_ONLY=0",
+        )
+    )
+
+
+def abs_limit_required(order: OrderIntent, context: Context) -> Result[OrderIntent, GuardRefused]:
+    """ABS_LIMIT_REQUIRED: with it on, every `*-limit` primary and close carries its own limit.
+
+    With it off, a missing limit falls back to the trigger price (limit = trigger).
+    """
+    if not context.knobs.abs_limit_required:
+        return Success(order)
+    missing = []
+    if isinstance(order, StopLossLimitOrder | TakeProfitLimitOrder) and order.limit_price is None:
+        missing.append(f"the {_type_name(order)} order")
+    close = order.close
+    if isinstance(close, StopLossLimitClose | TakeProfitLimitClose) and close.limit_price is None:
+        missing.append(f"its {_type_name(close)} close")
+    if not missing:
+        return Success(order)
+    return Failure(
+        GuardRefused(
+            guard="ABS_LIMIT_REQUIRED",
+            figures=f"no absolute limit price on {' and '.join(missing)}",
+            remedy="give the limit price (--sl_limit/--tp_limit), or set ABS_LIMIT_REQUIRED=0 to use "
+            "the trigger price as the limit",
+        )
+    )
+
+
+def allow_live(order: OrderIntent, context: Context) -> Result[OrderIntent, GuardRefused]:
+    """ALLOW_LIVE: a live order (`validate=false`) needs ALLOW_LIVE=1 and an explicit request."""
+    if not context.live or context.knobs.allow_live:
+        return Success(order)
+    return Failure(
+        GuardRefused(
+            guard="ALLOW_LIVE",
+            figures="a live order (validate=false) was asked for and ALLOW_LIVE=0",
+            remedy="set ALLOW_LIVE=1 to allow live orders, or keep validate on (--validate 1)",
+        )
+    )
+
+
+_GUARDS: Final = (entry_max_notional, one_position_only, abs_limit_required, allow_live)
+# The guards that read no price, so they also run on input that failed its checks.
+_PRICE_FREE_GUARDS: Final = (one_position_only, abs_limit_required, allow_live)
+
+
+def check_order(order: OrderIntent, context: Context) -> Result[OrderIntent, tuple[Problem, ...]]:
+    """Run the input checks and every guard; all problems of the request together, or the order.
+
+    `ENTRY_MAX_NOTIONAL` multiplies prices, so it runs only once the input passed its checks.
+    """
+    checked: Result[OrderIntent, tuple[Problem, ...]] = check_input(order, context)
+    guards = _GUARDS if isinstance(checked, Success) else _PRICE_FREE_GUARDS
+    _, refused = partition(guard(order, context) for guard in guards)
+    problems = (*checked.swap().value_or(()), *refused)
+    return Failure(problems) if problems else Success(order)
