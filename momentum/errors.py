@@ -58,7 +58,7 @@ class InputInvalid(_Problem, frozen=True, kw_only=True, tag="input_invalid"):
     accepted: str
 
     def render(self) -> str:
-        return f"{self.field}: {self.given} is not accepted; give {self.accepted}"
+        return f"{self.field}: {self.given}; use {self.accepted}"
 
 
 class KnobInvalid(_Problem, frozen=True, kw_only=True, tag="knob_invalid"):
@@ -70,9 +70,7 @@ class KnobInvalid(_Problem, frozen=True, kw_only=True, tag="knob_invalid"):
     accepted: str
 
     def render(self) -> str:
-        return (
-            f"{self.knob} (from {self.source}): {self.given} is not accepted; give {self.accepted}"
-        )
+        return f"{self.knob} (from {self.source}): {self.given}; use {self.accepted}"
 
 
 class GuardRefused(_Problem, frozen=True, kw_only=True, tag="guard_refused"):

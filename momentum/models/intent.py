@@ -67,7 +67,7 @@ def parse_amount(text: str, field: str) -> Result[Decimal, InputInvalid]:
     >>> parse_amount("0.001", "--qty")
     <Success: 0.001>
     >>> parse_amount("nan", "--qty").failure().render()
-    "--qty: 'nan' is not accepted; give a decimal number such as 0.001 or 28440"
+    "--qty: 'nan'; use a decimal number such as 0.001 or 28440"
     """
     stripped = text.strip()
     if _AMOUNT_TEXT.fullmatch(stripped) is None:

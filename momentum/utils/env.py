@@ -13,7 +13,7 @@ upward search (environs' `recurse=True` default walks parent folders, where a `.
 may sit). Only the exact path given is opened.
 
 >>> parse_knobs({"DEADLINE_MS": "250"}, {}, file_label=".env_meanrev").failure()[0].render()
-"DEADLINE_MS (from environment): '250' is not accepted; give a whole number of milliseconds from 500 to 60000 (the WS v2 deadline window)"
+"DEADLINE_MS (from environment): '250'; use a whole number of milliseconds from 500 to 60000 (the WS v2 deadline window)"
 """
 
 from collections.abc import Mapping

@@ -64,14 +64,17 @@ __all__ = [
     "Context",
     "abs_limit_required",
     "allow_live",
+    "amount_problems",
     "check_input",
     "check_order",
+    "cl_ord_id_problems",
     "close_side",
     "effective_close_limit",
     "effective_limit",
     "entry_max_notional",
     "entry_price",
     "one_position_only",
+    "symbol_problems",
     "trigger_level",
 ]
 
@@ -203,15 +206,16 @@ def _quote(symbol: str) -> str:
 _AMOUNT: Final = f"a positive finite decimal with at most {MAX_DECIMALS} decimals, below 10^16"
 
 
-def _amount(value: object, field: str, accepted: str = _AMOUNT) -> Iterator[InputInvalid]:
+def amount_problems(value: object, field: str) -> Iterator[InputInvalid]:
+    """A price or quantity must be a positive, finite, bounded `Decimal`."""
     if not isinstance(value, Decimal):
         yield InputInvalid(
             field=field,
             given=f"{show(value)} ({type(value).__name__})",
-            accepted=f"a Decimal: {accepted}",
+            accepted=f"a Decimal: {_AMOUNT}",
         )
     elif not _bounded(value) or not value > 0:
-        yield InputInvalid(field=field, given=show(value), accepted=accepted)
+        yield InputInvalid(field=field, given=show(value), accepted=_AMOUNT)
 
 
 def _bounded(value: Decimal) -> bool:
@@ -245,7 +249,7 @@ def _trigger(trigger: object, field: str) -> Iterator[InputInvalid]:
     price_field = f"{field}.price"
     match trigger.price_type:
         case "static":
-            yield from _amount(trigger.price, price_field)
+            yield from amount_problems(trigger.price, price_field)
         case "pct":
             # pct: a signed percent offset from the reference -- docs.kraken.com/api/docs/websocket-v2/add_order
             accepted = "a non-zero percent offset strictly between -100 and 100, such as -2"
@@ -267,29 +271,37 @@ def _trigger(trigger: object, field: str) -> Iterator[InputInvalid]:
             assert_never(trigger.price_type)
 
 
+def symbol_problems(symbol: object, field: str) -> Iterator[InputInvalid]:
+    """A WS v2 symbol is BASE/QUOTE in capitals (`BTC/USD`, never `btc/usd`)."""
+    if isinstance(symbol, str) and _SYMBOL.fullmatch(symbol) is not None:
+        return
+    hint = ""
+    if isinstance(symbol, str) and _SYMBOL.fullmatch(symbol.upper()):
+        hint = f" (did you mean {symbol.upper()}?)"
+    yield InputInvalid(
+        field=field, given=show(symbol), accepted=f"BASE/QUOTE in capitals, such as BTC/USD{hint}"
+    )
+
+
+def cl_ord_id_problems(cl_ord_id: object, field: str) -> Iterator[InputInvalid]:
+    """`cl_ord_id`, when given, is one of Kraken's three formats."""
+    if cl_ord_id is None or (isinstance(cl_ord_id, str) and _CL_ORD_ID.fullmatch(cl_ord_id)):
+        return
+    yield InputInvalid(
+        field=field,
+        given=show(cl_ord_id),
+        accepted="a UUID (36 chars with dashes, or 32 hex) or 1 to 18 of A-Z a-z 0-9 _ -",
+    )
+
+
 def _identity(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
-    if not isinstance(order.symbol, str) or _SYMBOL.fullmatch(order.symbol) is None:
-        hint = ""
-        if isinstance(order.symbol, str) and _SYMBOL.fullmatch(order.symbol.upper()):
-            hint = f" (did you mean {order.symbol.upper()}?)"
-        yield InputInvalid(
-            field="symbol",
-            given=show(order.symbol),
-            accepted=f"BASE/QUOTE in capitals, such as BTC/USD{hint}",
-        )
+    yield from symbol_problems(order.symbol, "symbol")
+    yield from cl_ord_id_problems(order.cl_ord_id, "cl_ord_id")
     if order.side not in _SIDES:
         yield InputInvalid(field="side", given=show(order.side), accepted="buy or sell")
-    yield from _amount(order.qty, "qty")
+    yield from amount_problems(order.qty, "qty")
     if order.ref_price is not None:
-        yield from _amount(order.ref_price, "ref_price")
-    if order.cl_ord_id is not None and (
-        not isinstance(order.cl_ord_id, str) or _CL_ORD_ID.fullmatch(order.cl_ord_id) is None
-    ):
-        yield InputInvalid(
-            field="cl_ord_id",
-            given=show(order.cl_ord_id),
-            accepted="a UUID (36 chars with dashes, or 32 hex) or 1 to 18 of A-Z a-z 0-9 _ -",
-        )
+        yield from amount_problems(order.ref_price, "ref_price")
     if order.order_userref is not None and not _int32(order.order_userref):
         yield InputInvalid(
             field="order_userref",
@@ -385,7 +397,7 @@ def _type_name(order: OrderIntent | Close) -> str:
 def _prices(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
     match order:
         case LimitOrder():
-            yield from _amount(order.limit_price, "limit_price")
+            yield from amount_problems(order.limit_price, "limit_price")
         case MarketOrder():
             pass
         case StopLossOrder() | TakeProfitOrder():
@@ -393,7 +405,7 @@ def _prices(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
         case StopLossLimitOrder() | TakeProfitLimitOrder():
             yield from _trigger(order.trigger, "trigger")
             if order.limit_price is not None:
-                yield from _amount(order.limit_price, "limit_price")
+                yield from amount_problems(order.limit_price, "limit_price")
             elif not context.knobs.abs_limit_required and order.trigger.price_type != "static":
                 yield InputInvalid(
                     field="limit_price",
@@ -414,13 +426,13 @@ def _stop_limit_side(
     if side == "sell" and limit > trigger:
         yield InputInvalid(
             field=field,
-            given=f"{_text(limit)} above the sell stop's trigger {_text(trigger)}",
+            given=f"{_text(limit)} is above the sell stop's trigger {_text(trigger)}",
             accepted=f"a limit at or below {_text(trigger)}",
         )
     elif side == "buy" and limit < trigger:
         yield InputInvalid(
             field=field,
-            given=f"{_text(limit)} below the buy stop's trigger {_text(trigger)}",
+            given=f"{_text(limit)} is below the buy stop's trigger {_text(trigger)}",
             accepted=f"a limit at or above {_text(trigger)}",
         )
 
@@ -452,15 +464,15 @@ def _close(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
     side = close_side(order.side)
     match close:
         case LimitClose():
-            yield from _amount(close.limit_price, "close.limit_price")
+            yield from amount_problems(close.limit_price, "close.limit_price")
             trigger = None
         case StopLossClose() | TakeProfitClose():
-            yield from _amount(close.trigger_price, "close.trigger_price")
+            yield from amount_problems(close.trigger_price, "close.trigger_price")
             trigger = close.trigger_price
         case StopLossLimitClose() | TakeProfitLimitClose():
-            yield from _amount(close.trigger_price, "close.trigger_price")
+            yield from amount_problems(close.trigger_price, "close.trigger_price")
             if close.limit_price is not None:
-                yield from _amount(close.limit_price, "close.limit_price")
+                yield from amount_problems(close.limit_price, "close.limit_price")
             trigger = close.trigger_price
         case _:
             assert_never(close)
@@ -508,13 +520,13 @@ def _close_direction(side: Side, close: Close, entry: Decimal) -> Iterator[Input
     if below and not price < entry:
         yield InputInvalid(
             field=field,
-            given=f"{_text(price)}, not below the {side} entry {_text(entry)}",
+            given=f"{_text(price)} is not below the {side} entry {_text(entry)}",
             accepted=f"a {kind} price below {_text(entry)}",
         )
     elif not below and not price > entry:
         yield InputInvalid(
             field=field,
-            given=f"{_text(price)}, not above the {side} entry {_text(entry)}",
+            given=f"{_text(price)} is not above the {side} entry {_text(entry)}",
             accepted=f"a {kind} price above {_text(entry)}",
         )
 

@@ -28,9 +28,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal, TypedDict, assert_never
 
-from returns.result import Result
+from returns.result import Failure, Result, Success
 
-from momentum.errors import Problem
+from momentum.errors import InputInvalid, Problem, show
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
     AddOrderParams,
@@ -76,6 +76,7 @@ __all__ = [
     "build_add_order",
     "build_add_order_json",
     "deadline_text",
+    "intent_of",
     "render_add_order",
 ]
 
@@ -219,3 +220,108 @@ def render_add_order(order: OrderIntent, context: Context) -> AddOrder:
         case _:
             assert_never(order)
     return AddOrder(params=params, req_id=context.req_id)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return (
+        None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    )
+
+
+def _trigger(triggers: Triggers) -> Trigger:
+    return Trigger(
+        price=Decimal(triggers.price), price_type=triggers.price_type, reference=triggers.reference
+    )
+
+
+def _close(conditional: Conditional) -> Close:
+    match conditional:
+        case ConditionalLimit():
+            return LimitClose(limit_price=Decimal(conditional.limit_price))
+        case ConditionalStopLoss():
+            return StopLossClose(trigger_price=Decimal(conditional.trigger_price))
+        case ConditionalTakeProfit():
+            return TakeProfitClose(trigger_price=Decimal(conditional.trigger_price))
+        case ConditionalStopLossLimit():
+            return StopLossLimitClose(
+                trigger_price=Decimal(conditional.trigger_price),
+                limit_price=Decimal(conditional.limit_price),
+            )
+        case ConditionalTakeProfitLimit():
+            return TakeProfitLimitClose(
+                trigger_price=Decimal(conditional.trigger_price),
+                limit_price=Decimal(conditional.limit_price),
+            )
+        case _:
+            assert_never(conditional)
+
+
+class _IntentCommon(TypedDict):
+    symbol: str
+    side: Side
+    qty: Decimal
+    time_in_force: TimeInForce | None
+    expire_time: datetime | None
+    stp_type: StpType | None
+    cl_ord_id: str | None
+    order_userref: int | None
+    ref_price: Decimal | None
+    close: Close | None
+
+
+def intent_of(
+    message: AddOrder, *, ref_price: Decimal | None = None
+) -> Result[OrderIntent, InputInvalid]:
+    """The intent a message says, so a message read back can be checked and built again.
+
+    `ref_price` is not on the wire; pass the one the message was built with.
+    """
+    params = message.params
+    expire_time = None if params.expire_time is None else _moment(params.expire_time)
+    if params.expire_time is not None and expire_time is None:
+        return Failure(
+            InputInvalid(
+                field="params.expire_time",
+                given=show(params.expire_time),
+                accepted="RFC3339 UTC to the second, such as 2026-12-01T00:00:00Z",
+            )
+        )
+    return Success(_intent(params, expire_time, ref_price))
+
+
+def _intent(
+    params: AddOrderParams, expire_time: datetime | None, ref_price: Decimal | None
+) -> OrderIntent:
+    common: _IntentCommon = {
+        "symbol": params.symbol,
+        "side": params.side,
+        "qty": Decimal(params.order_qty),
+        "time_in_force": params.time_in_force,
+        "expire_time": expire_time,
+        "stp_type": params.stp_type,
+        "cl_ord_id": params.cl_ord_id,
+        "order_userref": params.order_userref,
+        "ref_price": ref_price,
+        "close": None if params.conditional is None else _close(params.conditional),
+    }
+    match params:
+        case LimitParams():
+            return LimitOrder(
+                **common, limit_price=Decimal(params.limit_price), post_only=params.post_only
+            )
+        case MarketParams():
+            return MarketOrder(**common)
+        case StopLossParams():
+            return StopLossOrder(**common, trigger=_trigger(params.triggers))
+        case TakeProfitParams():
+            return TakeProfitOrder(**common, trigger=_trigger(params.triggers))
+        case StopLossLimitParams():
+            return StopLossLimitOrder(
+                **common, trigger=_trigger(params.triggers), limit_price=Decimal(params.limit_price)
+            )
+        case TakeProfitLimitParams():
+            return TakeProfitLimitOrder(
+                **common, trigger=_trigger(params.triggers), limit_price=Decimal(params.limit_price)
+            )
+        case _:
+            assert_never(params)

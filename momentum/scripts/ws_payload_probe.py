@@ -1,0 +1,520 @@
+"""Print the Kraken WS v2 `add_order` message an order intent becomes; send nothing.
+
+    python -m momentum.scripts.ws_payload_probe --symbol BTC/USD --side buy --qty 0.001 \\
+        --limit 28440 --sl 28410 --sl_limit 28400 --tif gtc --post_only 1 --validate 1
+
+stdout gets one JSON document (the message, without `token`: a sender adds it); stderr gets one
+problem per line. Exit 0 on success, 2 for invalid flags or knobs, 3 when a safety guard refuses.
+
+This file is the imperative shell: it reads argv, the knob file and the clock (once), calls the
+pure core and prints. Everything it decides is in `probe_message`, which is pure.
+"""
+
+import difflib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Final, TypedDict, get_args
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from momentum.errors import InputInvalid, KnobInvalid, Problem, exit_code, render, show
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
+from momentum.models.intent import (
+    Close,
+    Exposure,
+    LimitOrder,
+    MarketOrder,
+    OrderIntent,
+    Side,
+    StopLossClose,
+    StopLossLimitClose,
+    StopLossLimitOrder,
+    StopLossOrder,
+    TakeProfitClose,
+    TakeProfitLimitClose,
+    TakeProfitLimitOrder,
+    TakeProfitOrder,
+    TimeInForce,
+    Trigger,
+    parse_amount,
+)
+from momentum.utils.env import Knobs, load_knobs
+from momentum.utils.safety import (
+    Context,
+    amount_problems,
+    cl_ord_id_problems,
+    symbol_problems,
+)
+
+__all__ = ["FLAGS", "ProbeRequest", "main", "parse_flags", "probe_message", "run", "tokenize"]
+
+# flag -> help text; the spelling is the Step 3 brief's (underscores), plus --env-file.
+FLAGS: Final[Mapping[str, str]] = {
+    "--symbol": "pair, WS v2 spelling, e.g. BTC/USD (required)",
+    "--side": "buy or sell (required)",
+    "--qty": "quantity in the base asset, e.g. 0.001 (required)",
+    "--limit": "limit price of the primary order; without it the primary is a market order",
+    "--sl": "stop-loss trigger price (the OTO close, or the standalone order's trigger)",
+    "--sl_limit": "limit price placed when the stop fires (makes it stop-loss-limit)",
+    "--tp": "take-profit trigger price (the OTO close, or the standalone order's trigger)",
+    "--tp_limit": "limit price placed when the take-profit fires (makes it take-profit-limit)",
+    "--tif": "time in force: gtc, gtd, ioc or fok (default: DEFAULT_TIF)",
+    "--expire_time": "expiry for --tif gtd, RFC3339 to the second, e.g. 2026-12-01T00:00:00Z",
+    "--post_only": "1 to rest on the book only (limit orders), 0 otherwise (default 0)",
+    "--validate": "1 validate only (default); 0 asks for a live order, which needs ALLOW_LIVE=1",
+    "--standalone_tp": "1 to print a standalone take-profit(-limit) order from --tp/--tp_limit",
+    "--standalone_sl": "1 to print a standalone stop-loss(-limit) order from --sl/--sl_limit",
+    "--ref_price": "current market price, to bound a market entry's notional",
+    "--open_positions": "open positions your tracker reports, for ONE_POSITION_ONLY (default 0)",
+    "--req_id": "request id echoed by Kraken, a signed 32-bit integer",
+    "--cl_ord_id": "client order id: a UUID, 32 hex chars, or up to 18 of A-Z a-z 0-9 _ -",
+    "--env-file": "knob file to read instead of ./.env_meanrev (never .env)",
+}
+_REQUIRED: Final = ("--symbol", "--side", "--qty")
+_INT32: Final = range(-(2**31), 2**31)
+_TIFS: Final[tuple[TimeInForce, ...]] = get_args(TimeInForce)
+
+USAGE: Final = (
+    "usage: python -m momentum.scripts.ws_payload_probe --symbol BTC/USD --side buy --qty 0.001 "
+    "[--limit P] [--sl P [--sl_limit P] | --tp P [--tp_limit P]] [flags]\n\n"
+    "Prints the Kraken WS v2 add_order message as JSON on stdout; sends nothing.\n"
+    "Exit 0: printed; 2: invalid flags or knobs; 3: a safety guard refused.\n\nflags:\n"
+    + "".join(f"  {flag:<17} {text}\n" for flag, text in FLAGS.items())
+)
+
+
+class _Common(TypedDict):
+    symbol: str
+    side: Side
+    qty: Decimal
+    time_in_force: TimeInForce | None
+    expire_time: datetime | None
+    cl_ord_id: str | None
+    ref_price: Decimal | None
+
+
+class ProbeRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """What the flags ask for, typed; `flag_of` maps the intent's field paths back to flags."""
+
+    order: OrderIntent
+    live: bool
+    req_id: int | None
+    exposure: Exposure
+    flag_of: Mapping[str, str]
+
+
+def tokenize(argv: Sequence[str]) -> tuple[dict[str, str], tuple[InputInvalid, ...]]:
+    """Split `--flag value` / `--flag=value` pairs; unknown, repeated or valueless flags are problems.
+
+    >>> tokenize(["--qty", "1", "--sid=buy", "--qty=2"])[1][0].render()
+    "--sid: 'buy'; use a known flag (did you mean --side?)"
+    """
+    values: dict[str, str] = {}
+    problems: list[InputInvalid] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        index += 1
+        name, equals, value = token.partition("=")
+        if not name.startswith("--"):
+            problems.append(
+                InputInvalid(
+                    field="arguments", given=show(token), accepted="--flag value pairs (see --help)"
+                )
+            )
+            continue
+        if not equals:
+            if index >= len(argv) or (argv[index].startswith("--") and name in FLAGS):
+                problems.append(InputInvalid(field=name, given="no value", accepted="--flag value"))
+                continue
+            value = argv[index]
+            index += 1
+        if name not in FLAGS:
+            close = difflib.get_close_matches(
+                name.replace("-", "_"), [f.replace("-", "_") for f in FLAGS], n=1
+            )
+            hint = f" (did you mean {_flag_named(close[0])}?)" if close else " (see --help)"
+            problems.append(
+                InputInvalid(field=name, given=show(value), accepted=f"a known flag{hint}")
+            )
+        elif name in values:
+            problems.append(
+                InputInvalid(field=name, given="given twice", accepted="each flag once")
+            )
+        else:
+            values[name] = value
+    return values, tuple(problems)
+
+
+def _flag_named(underscored: str) -> str:
+    return next(flag for flag in FLAGS if flag.replace("-", "_") == underscored)
+
+
+class _Reader:
+    """Typed reads of flag text, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = values
+        self.problems: list[InputInvalid] = []
+
+    def text(self, flag: str) -> str | None:
+        return self.values.get(flag)
+
+    def amount(self, flag: str) -> Decimal | None:
+        text = self.values.get(flag)
+        if text is None:
+            return None
+        value = self._keep(parse_amount(text, flag))
+        if value is not None:
+            problems = tuple(amount_problems(value, flag))
+            self.problems.extend(problems)
+            return None if problems else value
+        return None
+
+    def bit(self, flag: str, default: bool) -> bool:
+        text = self.values.get(flag)
+        if text is None:
+            return default
+        if text.strip() in ("0", "1"):
+            return text.strip() == "1"
+        self.problems.append(InputInvalid(field=flag, given=show(text), accepted="1 or 0"))
+        return default
+
+    def integer(self, flag: str, accepted: str, allowed: range) -> int | None:
+        text = self.values.get(flag)
+        if text is None:
+            return None
+        stripped = text.strip()
+        digits = stripped.removeprefix("-")
+        if digits.isascii() and digits.isdigit() and len(digits) <= 12 and int(stripped) in allowed:
+            return int(stripped)
+        self.problems.append(InputInvalid(field=flag, given=show(text), accepted=accepted))
+        return None
+
+    def moment(self, flag: str) -> datetime | None:
+        text = self.values.get(flag)
+        if text is None:
+            return None
+        accepted = "an RFC3339 UTC time to the second, such as 2026-12-01T00:00:00Z"
+        if not text.endswith("Z") or len(text) != 20:
+            self.problems.append(InputInvalid(field=flag, given=show(text), accepted=accepted))
+            return None
+        try:
+            return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            self.problems.append(InputInvalid(field=flag, given=show(text), accepted=accepted))
+            return None
+
+    def refuse(self, flag: str, given: str, accepted: str) -> None:
+        self.problems.append(InputInvalid(field=flag, given=given, accepted=accepted))
+
+    def _keep(self, parsed: Result[Decimal, InputInvalid]) -> Decimal | None:
+        match parsed:
+            case Success(Decimal() as value):
+                return value
+            case Failure(InputInvalid() as problem):
+                self.problems.append(problem)
+                return None
+            case _:
+                return None
+
+
+class _Flags(msgspec.Struct, frozen=True, kw_only=True):
+    """The flags' values, typed; `None` where a flag was not given (or did not parse)."""
+
+    symbol: str
+    side: Side
+    qty: Decimal
+    limit: Decimal | None
+    sl: Decimal | None
+    sl_limit: Decimal | None
+    tp: Decimal | None
+    tp_limit: Decimal | None
+    ref_price: Decimal | None
+    tif: TimeInForce | None
+    expire_time: datetime | None
+    post_only: bool
+    validate: bool
+    standalone: str | None  # "--tp" or "--sl"
+    open_positions: int
+    req_id: int | None
+    cl_ord_id: str | None
+
+
+def parse_flags(values: Mapping[str, str]) -> Result[ProbeRequest, tuple[InputInvalid, ...]]:
+    """Turn the flag text into an order intent; every flag problem at once.
+
+    >>> parse_flags({"--symbol": "BTC/USD", "--side": "buy", "--qty": "0.001"}).unwrap().order
+    MarketOrder(symbol='BTC/USD', side='buy', qty=Decimal('0.001'), ...)
+    """
+    read = _Reader(values)
+    flags = _read_flags(read)
+    _check_combinations(values, read)
+    if read.problems or flags is None:
+        return Failure(tuple(read.problems))
+    return Success(_request(flags))
+
+
+def _read_flags(read: _Reader) -> _Flags | None:
+    for flag in _REQUIRED:
+        if flag not in read.values:
+            read.refuse(flag, "missing", FLAGS[flag].removesuffix(" (required)"))
+    symbol = read.text("--symbol")
+    if symbol is not None:
+        read.problems.extend(symbol_problems(symbol, "--symbol"))
+    side_text = read.text("--side")
+    side: Side | None = "buy" if side_text == "buy" else "sell" if side_text == "sell" else None
+    if side_text is not None and side is None:
+        read.refuse("--side", show(side_text), "buy or sell")
+    cl_ord_id = read.text("--cl_ord_id")
+    read.problems.extend(cl_ord_id_problems(cl_ord_id, "--cl_ord_id"))
+    tif_text = read.text("--tif")
+    tif = next((t for t in _TIFS if t == tif_text), None)
+    if tif_text is not None and tif is None:
+        read.refuse("--tif", show(tif_text), " or ".join(_TIFS))
+    qty = read.amount("--qty")
+    standalone_tp = read.bit("--standalone_tp", default=False)
+    standalone_sl = read.bit("--standalone_sl", default=False)
+    limit, ref_price = read.amount("--limit"), read.amount("--ref_price")
+    sl, sl_limit = read.amount("--sl"), read.amount("--sl_limit")
+    tp, tp_limit = read.amount("--tp"), read.amount("--tp_limit")
+    expire_time = read.moment("--expire_time")
+    post_only = read.bit("--post_only", default=False)
+    validate = read.bit("--validate", default=True)
+    open_positions = read.integer("--open_positions", "a whole number, 0 or more", range(10**6))
+    req_id = read.integer("--req_id", "a whole number from -2147483648 to 2147483647", _INT32)
+    if standalone_tp and standalone_sl:
+        read.refuse(
+            "--standalone_sl", "given with --standalone_tp", "one standalone order per message"
+        )
+    if read.problems or symbol is None or side is None or qty is None:
+        return None
+    return _Flags(
+        symbol=symbol,
+        side=side,
+        qty=qty,
+        limit=limit,
+        sl=sl,
+        sl_limit=sl_limit,
+        tp=tp,
+        tp_limit=tp_limit,
+        ref_price=ref_price,
+        tif=tif,
+        expire_time=expire_time,
+        post_only=post_only,
+        validate=validate,
+        standalone="--tp" if standalone_tp else "--sl" if standalone_sl else None,
+        open_positions=open_positions or 0,
+        req_id=req_id,
+        cl_ord_id=cl_ord_id,
+    )
+
+
+def _check_combinations(values: Mapping[str, str], read: _Reader) -> None:
+    """Refuse flags that the message could not carry, rather than dropping them silently."""
+    for leg, trigger in (("--sl_limit", "--sl"), ("--tp_limit", "--tp")):
+        if leg in values and trigger not in values:
+            read.refuse(
+                leg,
+                f"given without {trigger}",
+                f"{trigger} too (the limit is placed when {trigger} fires)",
+            )
+    standalone = next(
+        (
+            f"--{leg}"
+            for leg in ("tp", "sl")
+            if values.get(f"--standalone_{leg}", "").strip() == "1"
+        ),
+        None,
+    )
+    post_only = values.get("--post_only", "").strip() == "1"
+    if standalone is not None:
+        other = "--sl" if standalone == "--tp" else "--tp"
+        for flag in ("--limit", other, f"{other}_limit"):
+            if flag in values:
+                read.refuse(
+                    flag,
+                    f"given with --standalone_{standalone[2:]}",
+                    f"only {standalone} and {standalone}_limit for a standalone order",
+                )
+        if standalone not in values:
+            read.refuse(standalone, "missing", "the trigger price of the standalone order")
+        if post_only:
+            read.refuse("--post_only", "1 on a triggered order", "post_only only with --limit")
+        return
+    if "--sl" in values and "--tp" in values:
+        read.refuse(
+            "--tp",
+            "given with --sl",
+            "one close per message: Kraken's conditional takes a stop-loss or a take-profit, "
+            "not both (no OCO); send the second leg as its own order after the fill",
+        )
+    if post_only and "--limit" not in values:
+        read.refuse("--post_only", "1 on a market order", "post_only only with --limit")
+
+
+def _request(flags: _Flags) -> ProbeRequest:
+    flag_of = dict(_FLAG_OF)
+    common: _Common = {
+        "symbol": flags.symbol,
+        "side": flags.side,
+        "qty": flags.qty,
+        "time_in_force": flags.tif,
+        "expire_time": flags.expire_time,
+        "cl_ord_id": flags.cl_ord_id,
+        "ref_price": flags.ref_price,
+    }
+    order: OrderIntent
+    if flags.standalone == "--tp" and flags.tp is not None:
+        flag_of |= {"trigger.price": "--tp", "trigger": "--tp", "limit_price": "--tp_limit"}
+        trigger = Trigger(price=flags.tp)
+        order = (
+            TakeProfitOrder(**common, trigger=trigger)
+            if flags.tp_limit is None
+            else TakeProfitLimitOrder(**common, trigger=trigger, limit_price=flags.tp_limit)
+        )
+    elif flags.standalone == "--sl" and flags.sl is not None:
+        flag_of |= {"trigger.price": "--sl", "trigger": "--sl", "limit_price": "--sl_limit"}
+        trigger = Trigger(price=flags.sl)
+        order = (
+            StopLossOrder(**common, trigger=trigger)
+            if flags.sl_limit is None
+            else StopLossLimitOrder(**common, trigger=trigger, limit_price=flags.sl_limit)
+        )
+    else:
+        close: Close | None = None
+        if flags.sl is not None:
+            flag_of |= {"close.trigger_price": "--sl", "close.limit_price": "--sl_limit"}
+            close = (
+                StopLossClose(trigger_price=flags.sl)
+                if flags.sl_limit is None
+                else StopLossLimitClose(trigger_price=flags.sl, limit_price=flags.sl_limit)
+            )
+        elif flags.tp is not None:
+            flag_of |= {"close.trigger_price": "--tp", "close.limit_price": "--tp_limit"}
+            close = (
+                TakeProfitClose(trigger_price=flags.tp)
+                if flags.tp_limit is None
+                else TakeProfitLimitClose(trigger_price=flags.tp, limit_price=flags.tp_limit)
+            )
+        order = (
+            MarketOrder(**common, close=close)
+            if flags.limit is None
+            else LimitOrder(
+                **common, close=close, limit_price=flags.limit, post_only=flags.post_only
+            )
+        )
+    return ProbeRequest(
+        order=order,
+        live=not flags.validate,
+        req_id=flags.req_id,
+        exposure=Exposure(open_positions=flags.open_positions),
+        flag_of=flag_of,
+    )
+
+
+_FLAG_OF: Final[Mapping[str, str]] = {
+    "symbol": "--symbol",
+    "side": "--side",
+    "qty": "--qty",
+    "ref_price": "--ref_price",
+    "time_in_force": "--tif",
+    "expire_time": "--expire_time",
+    "post_only": "--post_only",
+    "cl_ord_id": "--cl_ord_id",
+    "req_id": "--req_id",
+    "open_positions": "--open_positions",
+    "limit_price": "--limit",
+}
+
+
+def probe_message(
+    request: Result[ProbeRequest, tuple[InputInvalid, ...]],
+    knobs: Result[Knobs, tuple[KnobInvalid, ...]],
+    now: datetime,
+) -> Result[bytes, tuple[Problem, ...]]:
+    """The pure core of the probe: merge flag and knob problems, else check, build and encode.
+
+    Problems about the intent's fields are renamed to the flags that set them.
+    """
+    match request, knobs:
+        case Success(ProbeRequest() as ok_request), Success(Knobs() as ok_knobs):
+            context = Context(
+                knobs=ok_knobs,
+                now=now,
+                exposure=ok_request.exposure,
+                live=ok_request.live,
+                req_id=ok_request.req_id,
+            )
+            built = build_add_order_json(ok_request.order, context)
+            return built.alt(lambda problems: _to_flags(problems, ok_request.flag_of))
+        case _:
+            merged: tuple[Problem, ...] = (
+                *request.swap().value_or(()),
+                *knobs.swap().value_or(()),
+            )
+            return Failure(merged)
+
+
+def _to_flags(problems: tuple[Problem, ...], flag_of: Mapping[str, str]) -> tuple[Problem, ...]:
+    return tuple(
+        msgspec.structs.replace(problem, field=flag_of[problem.field])
+        if isinstance(problem, InputInvalid) and problem.field in flag_of
+        else problem
+        for problem in problems
+    )
+
+
+def _env_file(values: Mapping[str, str]) -> Path | None:
+    text = values.get("--env-file")
+    return None if text is None else Path(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Read argv, the knobs and the clock; print the message or the problems; return the exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if any(arg in ("-h", "--help") for arg in args):
+        sys.stdout.write(USAGE)
+        return 0
+    values, token_problems = tokenize(args)
+    request = parse_flags(values)
+    if token_problems:
+        request = Failure((*token_problems, *request.swap().value_or(())))
+    knobs = load_knobs(os.environ, _env_file(values))
+    now = datetime.now(UTC)  # the only clock read
+    result = probe_message(request, knobs, now)
+    match result:
+        case Success(bytes() as message):
+            sys.stdout.write(message.decode() + "\n")
+            return 0
+        case Failure(tuple() as problems):
+            sys.stderr.write("".join(render(problem) + "\n" for problem in problems))
+            return exit_code(problems)
+        case _:
+            return 70
+
+
+def run() -> None:
+    """Console entry point (`momentum-probe`): no traceback ever reaches the user."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    except Exception as error:
+        sys.stderr.write(
+            f"momentum-probe: internal error ({type(error).__name__}); please report it\n"
+        )
+        code = 70
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    run()
