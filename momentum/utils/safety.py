@@ -668,6 +668,8 @@ def check_order(order: OrderIntent, context: Context) -> Result[OrderIntent, tup
     `ENTRY_MAX_NOTIONAL` multiplies prices, so it runs only once the input passed its checks.
     """
     checked: Result[OrderIntent, tuple[Problem, ...]] = check_input(order, context)
+    if not isinstance(order, _ORDER_TYPES) or not isinstance(context.now, datetime):
+        return checked  # nothing to guard: the request is not an order at all
     guards = _GUARDS if isinstance(checked, Success) else _PRICE_FREE_GUARDS
     _, refused = partition(guard(order, context) for guard in guards)
     problems = (*checked.swap().value_or(()), *refused)

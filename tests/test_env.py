@@ -1,0 +1,189 @@
+"""Knobs: every knob parsed on both sides of its limits, the sources' order, and the file reader."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from momentum.utils.env import (
+    KNOB_NAMES,
+    Knobs,
+    load_knobs,
+    parse_knobs,
+    read_knob_file,
+)
+
+
+def _parse(**environ: str) -> Knobs:
+    return parse_knobs(environ, {}, file_label="f").unwrap()
+
+
+def _bad(**environ: str) -> list[str]:
+    return [problem.knob for problem in parse_knobs(environ, {}, file_label="f").failure()]
+
+
+def test_defaults_are_the_documented_values() -> None:
+    assert _parse() == Knobs(
+        entry_max_notional=Decimal(10),
+        one_position_only=True,
+        abs_limit_required=True,
+        allow_live=False,
+        default_tif="gtc",
+        default_stp="cancel_newest",
+        deadline_ms=5000,
+    )
+
+
+class TestEntryMaxNotional:
+    def test_a_small_positive_cap_is_accepted(self) -> None:
+        assert _parse(ENTRY_MAX_NOTIONAL="0.01").entry_max_notional == Decimal("0.01")
+
+    @pytest.mark.parametrize("text", ["0", "-1", "NaN", "inf", "abc", "", "1_000", "1e20"])
+    def test_a_cap_that_is_not_a_positive_amount_is_refused(self, text: str) -> None:
+        assert _bad(ENTRY_MAX_NOTIONAL=text) == ["ENTRY_MAX_NOTIONAL"]
+
+    def test_the_cap_keeps_its_exact_digits(self) -> None:
+        assert str(_parse(ENTRY_MAX_NOTIONAL="10.10").entry_max_notional) == "10.10"
+
+
+@pytest.mark.parametrize("knob", ["ONE_POSITION_ONLY", "ABS_LIMIT_REQUIRED", "ALLOW_LIVE"])
+class TestFlags:
+    def test_one_and_zero_are_accepted(self, knob: str) -> None:
+        field = knob.lower()
+        assert getattr(_parse(**{knob: "1"}), field) is True
+        assert getattr(_parse(**{knob: "0"}), field) is False
+
+    @pytest.mark.parametrize("text", ["true", "yes", "2", "", "-1"])
+    def test_anything_else_is_refused(self, knob: str, text: str) -> None:
+        assert _bad(**{knob: text}) == [knob]
+
+
+@pytest.mark.parametrize("tif", ["gtc", "gtd", "ioc", "fok"])
+def test_each_time_in_force_is_accepted(tif: str) -> None:
+    assert _parse(DEFAULT_TIF=tif).default_tif == tif
+
+
+@pytest.mark.parametrize("text", ["GTC", "day", ""])
+def test_an_unknown_time_in_force_is_refused(text: str) -> None:
+    assert _bad(DEFAULT_TIF=text) == ["DEFAULT_TIF"]
+
+
+@pytest.mark.parametrize("stp", ["cancel_newest", "cancel_oldest", "cancel_both"])
+def test_each_stp_type_is_accepted(stp: str) -> None:
+    assert _parse(DEFAULT_STP=stp).default_stp == stp
+
+
+@pytest.mark.parametrize("text", ["cancel-newest", "none", ""])
+def test_an_stp_type_with_rest_spelling_or_unknown_is_refused(text: str) -> None:
+    assert _bad(DEFAULT_STP=text) == ["DEFAULT_STP"]
+
+
+@pytest.mark.parametrize("ms", ["500", "60000", "5000"])
+def test_a_deadline_inside_the_window_is_accepted(ms: str) -> None:
+    assert _parse(DEADLINE_MS=ms).deadline_ms == int(ms)
+
+
+@pytest.mark.parametrize(
+    "ms", ["499", "60001", "0", "-5000", "5e3", "5000.0", "", "\u0665\u0660\u0660\u0660"]
+)  # Arabic-Indic 5000
+def test_a_deadline_outside_the_window_or_not_whole_is_refused(ms: str) -> None:
+    assert _bad(DEADLINE_MS=ms) == ["DEADLINE_MS"]
+
+
+def test_every_bad_knob_is_reported_at_once() -> None:
+    found = parse_knobs({name: "bogus" for name in KNOB_NAMES}, {}, file_label="f").failure()
+    assert [problem.knob for problem in found] == list(KNOB_NAMES)
+
+
+def test_a_problem_names_knob_source_value_and_what_is_accepted() -> None:
+    (problem,) = parse_knobs({}, {"DEADLINE_MS": "70000"}, file_label="/x/.env_meanrev").failure()
+    assert problem.render() == (
+        "DEADLINE_MS (from /x/.env_meanrev): '70000'; use a whole number of milliseconds "
+        "from 500 to 60000 (the WS v2 deadline window)"
+    )
+
+
+class TestSources:
+    def test_the_environment_beats_the_file(self) -> None:
+        knobs = parse_knobs(
+            {"ENTRY_MAX_NOTIONAL": "20"}, {"ENTRY_MAX_NOTIONAL": "30"}, file_label="f"
+        ).unwrap()
+        assert knobs.entry_max_notional == Decimal(20)
+
+    def test_the_file_beats_the_defaults(self) -> None:
+        knobs = parse_knobs({}, {"ENTRY_MAX_NOTIONAL": "30"}, file_label="f").unwrap()
+        assert knobs.entry_max_notional == Decimal(30)
+
+    def test_unrelated_names_are_ignored_and_never_echoed(self) -> None:
+        result = parse_knobs({"KRAKEN_API_SECRET": "s3cr3t"}, {"DEADLINE_MS": "1"}, file_label="f")
+        assert "s3cr3t" not in repr(result)
+
+
+class TestKnobFile:
+    def test_a_missing_default_file_gives_the_defaults(self, tmp_path: Path) -> None:
+        assert read_knob_file(tmp_path / ".env_meanrev", required=False).unwrap() == {}
+
+    def test_a_missing_named_file_is_refused(self, tmp_path: Path) -> None:
+        problem = read_knob_file(tmp_path / "nope", required=True).failure()
+        assert problem.given == "a missing file"
+
+    def test_dot_env_is_refused_by_name(self, tmp_path: Path) -> None:
+        (tmp_path / ".env").write_text("ENTRY_MAX_NOTIONAL=99\n")
+        problem = read_knob_file(tmp_path / ".env", required=True).failure()
+        assert "never read" in problem.accepted
+
+    def test_values_are_read_without_interpolation(self, tmp_path: Path) -> None:
+        path = tmp_path / ".env_meanrev"
+        path.write_text("ENTRY_MAX_NOTIONAL=${HOME}\n# comment\nDEFAULT_TIF='ioc'\n")
+        assert read_knob_file(path, required=False).unwrap() == {
+            "ENTRY_MAX_NOTIONAL": "${HOME}",
+            "DEFAULT_TIF": "ioc",
+        }
+
+    @pytest.mark.parametrize(
+        ("content", "given"),
+        [
+            (b"\x00\x01\x02", "a binary file"),
+            (b"ENTRY_MAX_NOTIONAL=\xff\xfe\n", "a file that is not UTF-8"),
+            (b"#" * (64 * 1024 + 1), "a file over 64 KiB"),
+        ],
+    )
+    def test_a_bad_file_is_a_problem_not_an_exception(
+        self, tmp_path: Path, content: bytes, given: str
+    ) -> None:
+        path = tmp_path / ".env_meanrev"
+        path.write_bytes(content)
+        assert read_knob_file(path, required=False).failure().given == given
+
+    def test_a_directory_is_a_problem_not_an_exception(self, tmp_path: Path) -> None:
+        problem = read_knob_file(tmp_path, required=True).failure()
+        assert problem.given.startswith("an unreadable file")
+
+    def test_load_knobs_reads_the_named_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "knobs"
+        path.write_text("ENTRY_MAX_NOTIONAL=50\nDEADLINE_MS=1000\n")
+        knobs = load_knobs({}, path).unwrap()
+        assert (knobs.entry_max_notional, knobs.deadline_ms) == (Decimal(50), 1000)
+
+    def test_load_knobs_reads_env_meanrev_in_the_current_directory_and_never_dot_env(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        (tmp_path / ".env").write_text("ENTRY_MAX_NOTIONAL=99999\nONE_POSITION_ONLY=0\n")
+        (tmp_path / ".env_meanrev").write_text("DEADLINE_MS=750\n")
+        child = tmp_path / "child"
+        child.mkdir()
+        (child / ".env_meanrev").write_text("DEADLINE_MS=800\n")
+        monkeypatch.chdir(child)
+        assert load_knobs({}, None).unwrap() == Knobs(deadline_ms=800)
+        monkeypatch.chdir(tmp_path)
+        assert load_knobs({}, None).unwrap() == Knobs(deadline_ms=750)
+
+    def test_no_env_meanrev_in_the_current_directory_means_defaults_not_a_parents(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        (tmp_path / ".env_meanrev").write_text("DEADLINE_MS=750\n")
+        (tmp_path / ".env").write_text("DEADLINE_MS=900\n")
+        child = tmp_path / "child"
+        child.mkdir()
+        monkeypatch.chdir(child)
+        assert load_knobs({}, None).unwrap() == Knobs()

@@ -1,0 +1,130 @@
+"""The wire model: plain-notation numbers, exact decoding, and what the types refuse to decode."""
+
+from decimal import Decimal
+
+import pytest
+
+from momentum.exchange.kraken.ws_v2_messages import (
+    AddOrder,
+    ConditionalStopLossLimit,
+    LimitParams,
+    MarketParams,
+    decode,
+    encode,
+    wire_number,
+)
+from tests.helpers import DEADLINE, D, N, loads
+
+
+def _market(qty: Decimal) -> AddOrder:
+    return AddOrder(
+        params=MarketParams(
+            side="sell",
+            order_qty=qty,
+            symbol="BTC/USD",
+            margin=False,
+            validate=True,
+            deadline=DEADLINE,
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "on_the_wire"),
+    [
+        ("0.001", "0.001"),
+        ("28440", "28440"),
+        ("2.844E+4", "28440"),
+        ("0.00000001", "0.00000001"),
+        ("1E-8", "0.00000001"),
+        ("5e-05", "0.00005"),
+        ("0.1", "0.1"),
+        ("0.0010", "0.0010"),
+        ("1E+2", "100"),
+        ("123456789012345.123456789012345678", "123456789012345.123456789012345678"),
+    ],
+)
+def test_quantities_go_on_the_wire_in_plain_notation_with_their_digits(
+    given: str, on_the_wire: str
+) -> None:
+    data = encode(_market(wire_number(D(given)))).unwrap()
+    assert loads(data)["params"]["order_qty"] == N(on_the_wire)
+
+
+def test_a_plain_decimal_is_encoded_without_the_hook() -> None:
+    assert type(wire_number(D("0.001"))) is Decimal
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity", "sNaN"])
+def test_a_non_finite_number_is_refused_before_encoding(bad: str) -> None:
+    problem = encode(_market(Decimal(bad))).failure()
+    assert problem.field == "params.order_qty"
+    assert "finite" in problem.accepted
+
+
+def test_a_nested_non_finite_number_is_refused_with_its_path() -> None:
+    message = AddOrder(
+        params=LimitParams(
+            side="buy",
+            order_qty=D("1"),
+            symbol="BTC/USD",
+            margin=False,
+            validate=True,
+            deadline=DEADLINE,
+            limit_price=D("10"),
+            conditional=ConditionalStopLossLimit(trigger_price=D("9"), limit_price=Decimal("NaN")),
+        )
+    )
+    assert encode(message).failure().field == "params.conditional.limit_price"
+
+
+def test_decoding_keeps_exact_decimals() -> None:
+    message = decode(
+        b'{"method":"add_order","params":{"order_type":"market","side":"buy","order_qty":0.1,'
+        b'"symbol":"BTC/USD","margin":false,"validate":true,"deadline":"x"}}'
+    ).unwrap()
+    assert message.params.order_qty == Decimal("0.1")
+    assert str(message.params.order_qty) == "0.1"
+
+
+_VALID = (
+    '{"method":"add_order","params":{"order_type":"%s","side":"buy","order_qty":1,'
+    '"symbol":"BTC/USD","margin":%s,"validate":true,"deadline":"x"%s}}'
+)
+
+
+def test_a_valid_market_message_decodes() -> None:
+    assert isinstance(decode(_VALID % ("market", "false", "")).unwrap().params, MarketParams)
+
+
+@pytest.mark.parametrize(
+    ("order_type", "margin", "extra", "path"),
+    [
+        ("market", "false", ',"limit_price":1', "$.params"),
+        ("market", "true", "", "$.params.margin"),
+        ("market", "false", ',"reduce_only":true', "$.params.reduce_only"),
+        ("market", "false", ',"no_mpp":true', "$.params"),
+        ("market", "false", ',"stop_price":1', "$.params"),
+        ("limit", "false", "", "$.params"),  # limit_price is required on a limit order
+        ("stop-loss", "false", "", "$.params"),  # triggers are required on a stop
+        ("settle-position", "false", "", "$.params.order_type"),  # margin only: not modelled
+        ("market", "false", ',"triggers":{"price":1}', "$.params"),
+    ],
+)
+def test_a_message_the_types_forbid_does_not_decode(
+    order_type: str, margin: str, extra: str, path: str
+) -> None:
+    problem = decode(_VALID % (order_type, margin, extra)).failure()
+    assert f"- at `{path}`" in problem.given
+
+
+def test_decoding_a_missing_deadline_is_refused() -> None:
+    data = (
+        b'{"method":"add_order","params":{"order_type":"market","side":"buy","order_qty":1,'
+        b'"symbol":"BTC/USD","margin":false,"validate":true}}'
+    )
+    assert "deadline" in decode(data).failure().given
+
+
+def test_broken_json_is_a_problem_not_an_exception() -> None:
+    assert decode(b"{not json").failure().accepted == "valid JSON"
