@@ -1,0 +1,233 @@
+"""The probe end to end, as a user runs it: a fresh process in a temporary directory."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from momentum.utils.env import KNOB_NAMES
+from tests.helpers import N, loads
+
+REPO = Path(__file__).resolve().parent.parent
+STEP3_OTO = [
+    "--symbol", "BTC/USD", "--side", "buy", "--qty", "0.001", "--limit", "28440",
+    "--sl", "28410", "--sl_limit", "28400", "--tif", "gtc", "--post_only", "1", "--validate", "1",
+]  # fmt: skip
+STEP3_STANDALONE_TP = [
+    "--symbol", "BTC/USD", "--side", "sell", "--qty", "0.001",
+    "--tp", "28600", "--tp_limit", "28590", "--standalone_tp", "1",
+]  # fmt: skip
+SECRET = "sk-live-DO-NOT-PRINT-4242"
+
+
+def _environment(extra: dict[str, str]) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if k not in KNOB_NAMES}
+    base["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), base.get("PYTHONPATH")]))
+    return base | extra
+
+
+def probe(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "momentum.scripts.ws_payload_probe", *args],
+        cwd=cwd,
+        env=_environment(env or {}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _doc_oto_example() -> dict[str, Any]:
+    examples = loads((REPO / "tests/fixtures/ws_v2_add_order_doc_examples.json").read_text())
+    example: dict[str, Any] = examples["limit_oto_stop_loss_limit"]
+    return example
+
+
+def test_the_step3_example_is_refused_by_the_default_cap(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_OTO)
+    assert (run.returncode, run.stdout) == (3, "")
+    assert run.stderr.splitlines() == [
+        "ENTRY_MAX_NOTIONAL refused: 0.001 x 28440 = 28.44 USD > cap 10 USD; raise "
+        "ENTRY_MAX_NOTIONAL to at least 28.44, or lower the quantity or the price"
+    ]
+
+
+def test_the_step3_example_prints_the_oto_message_with_a_cap_of_50(tmp_path: Path) -> None:
+    (tmp_path / ".env_meanrev").write_text("ENTRY_MAX_NOTIONAL=50\n")
+    before = datetime.now(UTC)
+    run = probe(tmp_path, *STEP3_OTO)
+    after = datetime.now(UTC)
+    assert (run.returncode, run.stderr) == (0, "")
+    message = loads(run.stdout)
+    deadline = datetime.strptime(message["params"].pop("deadline"), "%Y-%m-%dT%H:%M:%S.%fZ")
+    assert (
+        before + timedelta(seconds=4.999)
+        <= deadline.replace(tzinfo=UTC)
+        <= after + timedelta(seconds=5)
+    )
+    example = _doc_oto_example()
+    params = {key: value for key, value in example["params"].items() if key != "token"}
+    assert message == {
+        "method": "add_order",
+        "params": params
+        | {
+            "order_qty": N("0.001"),  # the brief's quantity in place of the docs' 1.2
+            "post_only": True,
+            "time_in_force": "gtc",
+            "stp_type": "cancel_newest",
+            "validate": True,
+            "margin": False,
+        },
+    }
+
+
+def test_the_step3_standalone_take_profit_limit_is_printed(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_STANDALONE_TP)
+    assert (run.returncode, run.stderr) == (0, "")
+    params = loads(run.stdout)["params"]
+    del params["deadline"]
+    assert params == {
+        "order_type": "take-profit-limit",
+        "side": "sell",
+        "order_qty": N("0.001"),
+        "symbol": "BTC/USD",
+        "triggers": {"reference": "last", "price": N("28600"), "price_type": "static"},
+        "limit_price": N("28590"),
+        "time_in_force": "gtc",
+        "stp_type": "cancel_newest",
+        "validate": True,
+        "margin": False,
+    }
+
+
+def test_stdout_is_exactly_one_json_document(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_STANDALONE_TP)
+    assert run.stdout.count("\n") == 1
+    assert isinstance(json.loads(run.stdout), dict)
+
+
+def test_a_dot_env_beside_and_above_has_no_effect_and_never_shows(tmp_path: Path) -> None:
+    secrets = f"ENTRY_MAX_NOTIONAL=100000\nALLOW_LIVE=1\nKRAKEN_API_SECRET={SECRET}\n"
+    (tmp_path / ".env").write_text(secrets)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / ".env").write_text(secrets)
+    (work / ".env_meanrev").write_text("DEADLINE_MS=5000\n")
+    refused = probe(work, *STEP3_OTO)
+    assert refused.returncode == 3
+    live = probe(work, *STEP3_STANDALONE_TP, "--validate", "0")
+    assert live.returncode == 3
+    assert "ALLOW_LIVE refused" in live.stderr
+    for run in (refused, live):
+        assert SECRET not in run.stdout + run.stderr
+
+
+def test_an_env_file_named_dot_env_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"ENTRY_MAX_NOTIONAL=50\nAPI_KEY={SECRET}\n")
+    run = probe(tmp_path, *STEP3_OTO, "--env-file", ".env")
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.startswith("--env-file (from command line): '.env'; use a knob file")
+    assert SECRET not in run.stderr
+
+
+def test_secrets_in_the_environment_never_show(tmp_path: Path) -> None:
+    env = {"KRAKEN_API_KEY": SECRET, "KRAKEN_API_SECRET": SECRET, "WS_TOKEN": SECRET}
+    for args in (STEP3_OTO, STEP3_STANDALONE_TP, ["--bogus", "1"]):
+        run = probe(tmp_path, *args, env=env)
+        assert SECRET not in run.stdout + run.stderr
+
+
+def test_invalid_flags_list_every_problem_one_per_line_with_exit_2(tmp_path: Path) -> None:
+    run = probe(
+        tmp_path, "--symbol", "XBT-USD", "--side", "long", "--qty", "0", "--limt", "1",
+        "--tif", "day", "--post_only", "yes",
+    )  # fmt: skip
+    assert (run.returncode, run.stdout) == (2, "")
+    assert [line.split(":")[0] for line in run.stderr.splitlines()] == [
+        "--limt", "--symbol", "--side", "--tif", "--qty", "--post_only",
+    ]  # fmt: skip
+    assert "Traceback" not in run.stderr
+
+
+def test_bad_knobs_are_listed_with_bad_flags(tmp_path: Path) -> None:
+    (tmp_path / ".env_meanrev").write_text("DEADLINE_MS=100\nDEFAULT_TIF=day\n")
+    run = probe(tmp_path, "--side", "buy", "--qty", "1")
+    assert run.returncode == 2
+    assert [line.split(":")[0].split(" ")[0] for line in run.stderr.splitlines()] == [
+        "--symbol", "DEFAULT_TIF", "DEADLINE_MS",
+    ]  # fmt: skip
+
+
+def test_the_environment_beats_the_knob_file(tmp_path: Path) -> None:
+    (tmp_path / ".env_meanrev").write_text("ENTRY_MAX_NOTIONAL=5\n")
+    assert probe(tmp_path, *STEP3_OTO, env={"ENTRY_MAX_NOTIONAL": "50"}).returncode == 0
+
+
+def test_env_file_flag_reads_that_file(tmp_path: Path) -> None:
+    (tmp_path / "knobs.txt").write_text("ENTRY_MAX_NOTIONAL=50\n")
+    assert probe(tmp_path, *STEP3_OTO, "--env-file", "knobs.txt").returncode == 0
+    missing = probe(tmp_path, *STEP3_OTO, "--env-file", "nope.txt")
+    assert (missing.returncode, missing.stdout) == (2, "")
+
+
+def test_both_stop_and_take_profit_are_refused_with_the_reason(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_OTO, "--tp", "28600", env={"ENTRY_MAX_NOTIONAL": "50"})
+    assert run.returncode == 2
+    assert "not both (no OCO)" in run.stderr
+
+
+def test_open_positions_trip_one_position_only(tmp_path: Path) -> None:
+    env = {"ENTRY_MAX_NOTIONAL": "50"}
+    assert probe(tmp_path, *STEP3_OTO, "--open_positions", "0", env=env).returncode == 0
+    run = probe(tmp_path, *STEP3_OTO, "--open_positions", "1", env=env)
+    assert (run.returncode, run.stdout) == (3, "")
+    assert run.stderr.startswith("ONE_POSITION_ONLY refused")
+
+
+def test_a_market_entry_takes_its_reference_price(tmp_path: Path) -> None:
+    args = ["--symbol", "BTC/USD", "--side", "buy", "--qty", "0.0001"]
+    assert probe(tmp_path, *args).returncode == 3
+    run = probe(tmp_path, *args, "--ref_price", "90000")
+    assert run.returncode == 0
+    assert loads(run.stdout)["params"]["order_type"] == "market"
+
+
+def test_a_live_order_needs_allow_live(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_STANDALONE_TP, "--validate", "0", env={"ALLOW_LIVE": "1"})
+    assert run.returncode == 0
+    assert loads(run.stdout)["params"]["validate"] is False
+
+
+def test_standalone_stop_loss_mirrors_standalone_take_profit(tmp_path: Path) -> None:
+    args = ["--symbol", "BTC/USD", "--side", "sell", "--qty", "0.001", "--sl", "28000"]
+    run = probe(tmp_path, *args, "--sl_limit", "27990", "--standalone_sl", "1", "--req_id", "7")
+    assert run.returncode == 0
+    message = loads(run.stdout)
+    assert (message["params"]["order_type"], message["req_id"]) == ("stop-loss-limit", N("7"))
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_goes_to_stdout_with_exit_0(tmp_path: Path, flag: str) -> None:
+    run = probe(tmp_path, flag)
+    assert run.returncode == 0
+    assert "--standalone_tp" in run.stdout
+
+
+def test_the_installed_console_script_runs_when_installed(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("momentum-probe")
+    if not script.exists():
+        pytest.skip("momentum is not installed in this interpreter's environment")
+    run = subprocess.run(
+        [str(script), *STEP3_STANDALONE_TP], cwd=tmp_path, env=_environment({}),
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0
+    assert loads(run.stdout)["params"]["order_type"] == "take-profit-limit"

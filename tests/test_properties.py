@@ -1,0 +1,247 @@
+"""Laws of the core, as hypothesis properties (profile `ci` by default, `fuzz` by hand)."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from returns.result import Failure, Result, Success
+
+from momentum.errors import Problem
+from momentum.exchange.kraken.ws_v2_messages import AddOrder, decode, encode
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order, intent_of
+from momentum.models.intent import (
+    Exposure,
+    LimitClose,
+    LimitOrder,
+    MarketOrder,
+    OrderIntent,
+    StopLossClose,
+    StopLossLimitClose,
+    StopLossLimitOrder,
+    StopLossOrder,
+    TakeProfitClose,
+    TakeProfitLimitClose,
+    TakeProfitLimitOrder,
+    TakeProfitOrder,
+    Trigger,
+)
+from momentum.scripts.ws_payload_probe import FLAGS, parse_flags, probe_message, tokenize
+from momentum.utils.env import KNOB_NAMES, Knobs, parse_knobs
+from momentum.utils.safety import Context
+
+# --- strategies ---------------------------------------------------------------------------------
+
+wild_decimals = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from([Decimal("NaN"), Decimal("-0"), Decimal("1E+999"), Decimal("1E-999")]),
+)
+# Prices near 100 and quantities that usually pass, so that the success laws get examples.
+prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("200"), places=2)
+quantities = st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal("10"), places=8)
+amounts = st.one_of(prices, prices, prices, wild_decimals)
+offsets = st.decimals(min_value=Decimal("-99.9"), max_value=Decimal("99.9"), places=1)
+sides = st.sampled_from(["buy", "sell"])
+symbols = st.one_of(st.just("BTC/USD"), st.just("ETH/EUR"), st.text(max_size=12))
+moments = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)
+)
+
+triggers = st.builds(
+    Trigger,
+    price=st.one_of(prices, offsets, wild_decimals),
+    price_type=st.sampled_from(["static", "static", "pct", "quote"]),
+    reference=st.sampled_from(["last", "index"]),
+)
+closes = st.one_of(
+    st.none(),
+    st.builds(LimitClose, limit_price=amounts),
+    st.builds(StopLossClose, trigger_price=amounts),
+    st.builds(TakeProfitClose, trigger_price=amounts),
+    st.builds(StopLossLimitClose, trigger_price=amounts, limit_price=st.none() | amounts),
+    st.builds(TakeProfitLimitClose, trigger_price=amounts, limit_price=st.none() | amounts),
+)
+common: dict[str, Any] = {
+    "symbol": symbols,
+    "side": sides,
+    "qty": st.one_of(quantities, quantities, wild_decimals),
+    "time_in_force": st.sampled_from([None, None, "gtc", "gtd", "ioc", "fok"]),
+    "expire_time": st.none() | moments,
+    "stp_type": st.sampled_from([None, "cancel_newest", "cancel_oldest", "cancel_both"]),
+    "cl_ord_id": st.none() | st.text(max_size=40),
+    "order_userref": st.none() | st.integers(),
+    "ref_price": st.none() | amounts,
+    "close": closes,
+}
+intents: st.SearchStrategy[OrderIntent] = st.one_of(
+    st.builds(LimitOrder, limit_price=amounts, post_only=st.booleans(), **common),
+    st.builds(MarketOrder, **common),
+    st.builds(StopLossOrder, trigger=triggers, **common),
+    st.builds(TakeProfitOrder, trigger=triggers, **common),
+    st.builds(StopLossLimitOrder, trigger=triggers, limit_price=st.none() | amounts, **common),
+    st.builds(TakeProfitLimitOrder, trigger=triggers, limit_price=st.none() | amounts, **common),
+)
+knob_sets = st.builds(
+    Knobs,
+    entry_max_notional=st.sampled_from([Decimal("10"), Decimal("1000000")]),
+    one_position_only=st.booleans(),
+    abs_limit_required=st.booleans(),
+    allow_live=st.booleans(),
+    default_tif=st.sampled_from(["gtc", "gtd", "ioc", "fok"]),
+    default_stp=st.sampled_from(["cancel_newest", "cancel_oldest", "cancel_both"]),
+    deadline_ms=st.integers(500, 60000),
+)
+contexts = st.builds(
+    Context,
+    knobs=knob_sets,
+    now=moments,
+    exposure=st.builds(Exposure, open_positions=st.integers(-1, 2)),
+    live=st.booleans(),
+    req_id=st.none() | st.integers(),
+)
+# Intents that are usually valid, so that the laws about successes get many examples.
+plausible_triggers = st.one_of(
+    st.builds(Trigger, price=prices, reference=st.sampled_from(["last", "index"])),
+    st.builds(Trigger, price=offsets.filter(bool), price_type=st.just("pct")),
+    st.builds(Trigger, price=offsets.filter(bool), price_type=st.just("quote")),
+)
+plausible_closes = st.one_of(
+    st.none(),
+    st.builds(LimitClose, limit_price=prices),
+    st.builds(StopLossClose, trigger_price=prices),
+    st.builds(TakeProfitClose, trigger_price=prices),
+    st.builds(StopLossLimitClose, trigger_price=prices, limit_price=st.none() | prices),
+    st.builds(TakeProfitLimitClose, trigger_price=prices, limit_price=st.none() | prices),
+)
+plausible: dict[str, Any] = {
+    "symbol": st.just("BTC/USD"),
+    "side": sides,
+    "qty": quantities,
+    "time_in_force": st.sampled_from([None, "gtc", "ioc"]),
+    "stp_type": st.sampled_from([None, "cancel_newest", "cancel_oldest", "cancel_both"]),
+    "cl_ord_id": st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,18}", fullmatch=True),
+    "ref_price": prices,
+    "close": plausible_closes,
+}
+plausible_intents: st.SearchStrategy[OrderIntent] = st.one_of(
+    st.builds(LimitOrder, limit_price=prices, post_only=st.booleans(), **plausible),
+    st.builds(MarketOrder, **plausible),
+    st.builds(StopLossOrder, trigger=plausible_triggers, **plausible),
+    st.builds(TakeProfitOrder, trigger=plausible_triggers, **plausible),
+    st.builds(
+        StopLossLimitOrder, trigger=plausible_triggers, limit_price=st.none() | prices, **plausible
+    ),
+    st.builds(
+        TakeProfitLimitOrder,
+        trigger=plausible_triggers,
+        limit_price=st.none() | prices,
+        **plausible,
+    ),
+)
+plausible_contexts = st.builds(
+    Context,
+    knobs=st.builds(
+        Knobs,
+        entry_max_notional=st.just(Decimal(10**9)),
+        abs_limit_required=st.booleans(),
+        allow_live=st.booleans(),
+        default_stp=st.sampled_from(["cancel_newest", "cancel_oldest", "cancel_both"]),
+        deadline_ms=st.integers(500, 60000),
+    ),
+    now=moments,
+    live=st.booleans(),
+    req_id=st.none() | st.integers(-(2**31), 2**31 - 1),
+)
+flag_names = st.one_of(st.sampled_from(sorted(FLAGS)), st.text(max_size=12))
+argvs = st.lists(st.one_of(flag_names, st.text(max_size=20)), max_size=30)
+
+
+def _is_result(value: object) -> bool:
+    return isinstance(value, Success | Failure)
+
+
+# --- laws ------------------------------------------------------------------------------------------
+
+
+@given(intents, contexts)
+def test_the_builder_returns_a_result_for_every_intent(order: OrderIntent, ctx: Context) -> None:
+    """The core returns a Result for every input; it never raises."""
+    assert _is_result(build_add_order(order, ctx))
+
+
+@given(argvs, st.dictionaries(st.sampled_from(KNOB_NAMES), st.text(max_size=20)), moments)
+def test_the_probe_core_returns_a_result_for_any_argv_and_any_knobs(
+    argv: list[str], knob_text: dict[str, str], now: datetime
+) -> None:
+    """The core returns a Result for every input; it never raises."""
+    values, _ = tokenize(argv)
+    result = probe_message(parse_flags(values), parse_knobs(knob_text, {}, file_label="f"), now)
+    assert _is_result(result)
+
+
+@given(st.dictionaries(st.sampled_from(sorted(FLAGS)), st.text(max_size=20)), knob_sets, moments)
+def test_the_probe_core_returns_a_result_for_any_flag_text(
+    values: dict[str, str], knobs: Knobs, now: datetime
+) -> None:
+    """The core returns a Result for every input; it never raises."""
+    base = {"--symbol": "BTC/USD", "--side": "buy", "--qty": "0.001"}
+    assert _is_result(probe_message(parse_flags(base | values), Success(knobs), now))
+
+
+def _succeeds(result: Result[AddOrder, tuple[Problem, ...]]) -> AddOrder:
+    assume(isinstance(result, Success))
+    return result.unwrap()
+
+
+@given(plausible_intents, plausible_contexts)
+def test_encoding_then_decoding_gives_an_equal_message(order: OrderIntent, ctx: Context) -> None:
+    """Encoding then decoding gives an equal message."""
+    message = _succeeds(build_add_order(order, ctx))
+    assert decode(encode(message).unwrap()).unwrap() == message
+
+
+@given(plausible_intents, plausible_contexts)
+def test_a_success_passes_the_guards_again(order: OrderIntent, ctx: Context) -> None:
+    """A Success passes the guards again: the decoded message, read back as an intent, builds the
+    same message."""
+    message = _succeeds(build_add_order(order, ctx))
+    decoded = decode(encode(message).unwrap()).unwrap()
+    again = build_add_order(intent_of(decoded, ref_price=order.ref_price).unwrap(), ctx)
+    assert again == Success(message)
+
+
+@given(intents, contexts)
+def test_the_same_intent_and_clock_give_the_same_bytes(order: OrderIntent, ctx: Context) -> None:
+    """The same intent and the same clock give byte-identical output."""
+    first = build_add_order(order, ctx).map(lambda m: encode(m).value_or(b""))
+    assert first == build_add_order(order, ctx).map(lambda m: encode(m).value_or(b""))
+
+
+@given(
+    qty=quantities,
+    limit=prices,
+    gap=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("50"), places=2),
+    now=moments,
+)
+def test_a_valid_oto_limit_buy_always_succeeds(
+    qty: Decimal, limit: Decimal, gap: Decimal, now: datetime
+) -> None:
+    """A well-formed OTO limit buy under a generous cap is never refused (the guards are not
+    too strict)."""
+    assume(limit - gap > 0)
+    order = LimitOrder(
+        symbol="BTC/USD",
+        side="buy",
+        qty=qty,
+        limit_price=limit,
+        close=StopLossLimitClose(trigger_price=limit - gap, limit_price=limit - gap),
+    )
+    ctx = Context(knobs=Knobs(entry_max_notional=Decimal(10_000)), now=now)
+    message = build_add_order(order, ctx).unwrap()
+    assert message.params.deadline.endswith("Z")
+    assert (
+        now + timedelta(seconds=4)
+        < datetime.strptime(message.params.deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        <= now + timedelta(seconds=5)
+    )
