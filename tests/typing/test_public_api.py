@@ -1,0 +1,43 @@
+"""Type tests: mypy checks these `assert_type`s on the public API; pytest runs them too."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import assert_type
+
+from returns.result import Result
+
+from momentum.errors import Problem
+from momentum.exchange.kraken.ws_v2_messages import AddOrder, AddOrderParams, decode, encode
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
+from momentum.models.intent import LimitOrder, OrderIntent, parse_amount
+from momentum.utils.env import Knobs, load_knobs, parse_knobs
+from momentum.utils.safety import Context, check_order
+from tests.typing.readme_example import entry_message
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+ORDER = LimitOrder(symbol="BTC/USD", side="buy", qty=Decimal("1"), limit_price=Decimal("1"))
+CONTEXT = Context(knobs=Knobs(), now=datetime(2026, 11, 28, tzinfo=UTC))
+
+
+def test_public_functions_have_precise_result_types() -> None:
+    built = build_add_order(ORDER, CONTEXT)
+    assert_type(built, Result[AddOrder, tuple[Problem, ...]])
+    assert_type(build_add_order_json(ORDER, CONTEXT), Result[bytes, tuple[Problem, ...]])
+    assert_type(check_order(ORDER, CONTEXT), Result[OrderIntent, tuple[Problem, ...]])
+    assert_type(parse_amount("1", "--qty").unwrap(), Decimal)
+    assert_type(parse_knobs({}, {}, file_label="f").unwrap(), Knobs)
+    assert_type(load_knobs({}, Path("/nonexistent/knobs")).value_or(Knobs()), Knobs)
+    message = built.unwrap()
+    assert_type(message.params, AddOrderParams)
+    assert_type(decode(encode(message).unwrap()).unwrap(), AddOrder)
+
+
+def test_the_readme_example_is_this_type_checked_file() -> None:
+    example = (Path(__file__).parent / "readme_example.py").read_text()
+    assert f"```python\n{example}```" in README.read_text()
+
+
+def test_the_readme_example_returns_a_message_and_refuses_with_a_position_open() -> None:
+    assert entry_message(open_positions=0) is not None
+    assert entry_message(open_positions=1) is None
