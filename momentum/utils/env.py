@@ -208,7 +208,7 @@ def read_knob_file(path: Path, *, required: bool) -> Result[dict[str, str], Knob
 def _parse_dotenv(text: str) -> dict[str, str]:
     from io import StringIO  # noqa: PLC0415 -- only the shell reads files; keep the core import light
 
-    from dotenv import dotenv_values  # noqa: PLC0415
+    from dotenv import dotenv_values  # noqa: PLC0415 -- as above: only when a knob file exists
 
     values = dotenv_values(stream=StringIO(text), interpolate=False)
     return {name: value for name, value in values.items() if value is not None}

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Final, assert_never, get_args
 
 import msgspec
-from returns.methods import partition
+from returns.methods.partition import partition
 from returns.result import Failure, Result, Success
 
 from momentum.errors import GuardRefused, InputInvalid, Problem, show
