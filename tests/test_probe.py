@@ -231,3 +231,8 @@ def test_the_installed_console_script_runs_when_installed(tmp_path: Path) -> Non
     )  # fmt: skip
     assert run.returncode == 0
     assert loads(run.stdout)["params"]["order_type"] == "take-profit-limit"
+
+
+def test_a_flag_without_a_value_is_reported_once(tmp_path: Path) -> None:
+    run = probe(tmp_path, "--symbol", "BTC/USD", "--side", "buy", "--qty")
+    assert (run.returncode, run.stderr) == (2, "--qty: no value; use --flag value\n")

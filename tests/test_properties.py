@@ -27,7 +27,7 @@ from momentum.models.intent import (
     TakeProfitOrder,
     Trigger,
 )
-from momentum.scripts.ws_payload_probe import FLAGS, parse_flags, probe_message, tokenize
+from momentum.scripts.ws_payload_probe import FLAGS, parse_argv, parse_flags, probe_message
 from momentum.utils.env import KNOB_NAMES, Knobs, parse_knobs
 from momentum.utils.safety import Context
 
@@ -175,8 +175,7 @@ def test_the_probe_core_returns_a_result_for_any_argv_and_any_knobs(
     argv: list[str], knob_text: dict[str, str], now: datetime
 ) -> None:
     """The core returns a Result for every input; it never raises."""
-    values, _ = tokenize(argv)
-    result = probe_message(parse_flags(values), parse_knobs(knob_text, {}, file_label="f"), now)
+    result = probe_message(parse_argv(argv), parse_knobs(knob_text, {}, file_label="f"), now)
     assert _is_result(result)
 
 

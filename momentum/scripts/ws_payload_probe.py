@@ -51,7 +51,16 @@ from momentum.utils.safety import (
     symbol_problems,
 )
 
-__all__ = ["FLAGS", "ProbeRequest", "main", "parse_flags", "probe_message", "run", "tokenize"]
+__all__ = [
+    "FLAGS",
+    "ProbeRequest",
+    "main",
+    "parse_argv",
+    "parse_flags",
+    "probe_message",
+    "run",
+    "tokenize",
+]
 
 # flag -> help text; the spelling is the Step 3 brief's (underscores), plus --env-file.
 FLAGS: Final[Mapping[str, str]] = {
@@ -470,8 +479,24 @@ def _to_flags(problems: tuple[Problem, ...], flag_of: Mapping[str, str]) -> tupl
     )
 
 
-def _env_file(values: Mapping[str, str]) -> Path | None:
-    text = values.get("--env-file")
+def parse_argv(argv: Sequence[str]) -> Result[ProbeRequest, tuple[InputInvalid, ...]]:
+    """`tokenize` then `parse_flags`, with the problems of both; a flag given without a value is
+    reported once, not again as missing."""
+    values, token_problems = tokenize(argv)
+    request = parse_flags(values)
+    if not token_problems:
+        return request
+    named = {problem.field for problem in token_problems}
+    later = tuple(
+        problem
+        for problem in request.swap().value_or(())
+        if not (problem.field in named and problem.given == "missing")
+    )
+    return Failure((*token_problems, *later))
+
+
+def _env_file(argv: Sequence[str]) -> Path | None:
+    text = tokenize(argv)[0].get("--env-file")
     return None if text is None else Path(text)
 
 
@@ -481,11 +506,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(arg in ("-h", "--help") for arg in args):
         sys.stdout.write(USAGE)
         return 0
-    values, token_problems = tokenize(args)
-    request = parse_flags(values)
-    if token_problems:
-        request = Failure((*token_problems, *request.swap().value_or(())))
-    knobs = load_knobs(os.environ, _env_file(values))
+    request = parse_argv(args)
+    knobs = load_knobs(os.environ, _env_file(args))
     now = datetime.now(UTC)  # the only clock read
     result = probe_message(request, knobs, now)
     match result:
