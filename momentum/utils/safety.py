@@ -34,6 +34,7 @@ from returns.methods.partition import partition
 from returns.result import Failure, Result, Success
 
 from momentum.errors import GuardRefused, InputInvalid, Problem, show
+from momentum.exchange.kraken.instruments import InstrumentTable
 from momentum.models.intent import (
     Close,
     Exposure,
@@ -57,6 +58,7 @@ from momentum.models.intent import (
     Trigger,
 )
 from momentum.utils.env import Knobs
+from momentum.utils.pair_rules import pair_problems, symbol_in_table_problems
 
 __all__ = [
     "MAX_DECIMALS",
@@ -106,6 +108,8 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
     """Everything besides the intent that the checks read: knobs, the clock reading, exposure.
 
     `live=True` asks for `validate=false` (a real order); `ALLOW_LIVE` must allow it.
+    `instruments`, when given, must know the order's symbol, and its rules (tick, lot, minimums,
+    status, index) are checked; without it only the shape of the symbol is.
     """
 
     knobs: Knobs
@@ -113,6 +117,7 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
     exposure: Exposure = Exposure()
     live: bool = False
     req_id: int | None = None
+    instruments: InstrumentTable | None = None  # None: no pair rules are checked
 
 
 # --- derived prices -----------------------------------------------------------------------------
@@ -295,7 +300,10 @@ def cl_ord_id_problems(cl_ord_id: object, field: str) -> Iterator[InputInvalid]:
 
 
 def _identity(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
-    yield from symbol_problems(order.symbol, "symbol")
+    if context.instruments is None:
+        yield from symbol_problems(order.symbol, "symbol")
+    else:
+        yield from symbol_in_table_problems(order.symbol, "symbol", context.instruments)
     yield from cl_ord_id_problems(order.cl_ord_id, "cl_ord_id")
     if order.side not in _SIDES:
         yield InputInvalid(field="side", given=show(order.side), accepted="buy or sell")
@@ -560,6 +568,10 @@ def check_input(
     )
     if not problems:  # the direction checks compare prices, so they need valid ones
         problems = (*_primary_sanity(order, context), *_close(order, context))
+        if context.instruments is not None:
+            pair = context.instruments[order.symbol]
+            price = entry_price(order, context.knobs)
+            problems = (*problems, *pair_problems(order, pair, price))
     return Failure(problems) if problems else Success(order)
 
 
