@@ -31,6 +31,7 @@ def test_defaults_are_the_documented_values() -> None:
         default_tif="gtc",
         default_stp="cancel_newest",
         deadline_ms=5000,
+        instruments_file=None,
     )
 
 
@@ -91,7 +92,8 @@ def test_a_deadline_outside_the_window_or_not_whole_is_refused(ms: str) -> None:
 
 
 def test_every_bad_knob_is_reported_at_once() -> None:
-    found = parse_knobs({name: "bogus" for name in KNOB_NAMES}, {}, file_label="f").failure()
+    environ = {name: "bogus" for name in KNOB_NAMES} | {"INSTRUMENTS_FILE": "/x/.env"}
+    found = parse_knobs(environ, {}, file_label="f").failure()
     assert [problem.knob for problem in found] == list(KNOB_NAMES)
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 from momentum.errors import Problem
+from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, intent_of
 from momentum.models.intent import (
@@ -30,6 +31,8 @@ from momentum.models.intent import (
 from momentum.scripts.ws_payload_probe import FLAGS, parse_argv, parse_flags, probe_message
 from momentum.utils.env import KNOB_NAMES, Knobs, parse_knobs
 from momentum.utils.safety import Context
+
+TABLE = load_default_instruments().unwrap()
 
 # --- strategies ---------------------------------------------------------------------------------
 
@@ -175,7 +178,8 @@ def test_the_probe_core_returns_a_result_for_any_argv_and_any_knobs(
     argv: list[str], knob_text: dict[str, str], now: datetime
 ) -> None:
     """The core returns a Result for every input; it never raises."""
-    result = probe_message(parse_argv(argv), parse_knobs(knob_text, {}, file_label="f"), now)
+    knobs = parse_knobs(knob_text, {}, file_label="f")
+    result = probe_message(parse_argv(argv, TABLE), knobs, Success(TABLE), now)
     assert _is_result(result)
 
 
@@ -185,7 +189,8 @@ def test_the_probe_core_returns_a_result_for_any_flag_text(
 ) -> None:
     """The core returns a Result for every input; it never raises."""
     base = {"--symbol": "BTC/USD", "--side": "buy", "--qty": "0.001"}
-    assert _is_result(probe_message(parse_flags(base | values), Success(knobs), now))
+    request = parse_flags(base | values, TABLE)
+    assert _is_result(probe_message(request, Success(knobs), Success(TABLE), now))
 
 
 def _succeeds(result: Result[AddOrder, tuple[Problem, ...]]) -> AddOrder:

@@ -23,6 +23,11 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from momentum.errors import InputInvalid, KnobInvalid, Problem, exit_code, render, show
+from momentum.exchange.kraken.instruments import (
+    InstrumentTable,
+    load_default_instruments,
+    load_instruments,
+)
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
 from momentum.models.intent import (
     Close,
@@ -44,6 +49,7 @@ from momentum.models.intent import (
     parse_amount,
 )
 from momentum.utils.env import Knobs, load_knobs
+from momentum.utils.pair_rules import snap_order, symbol_in_table_problems
 from momentum.utils.safety import (
     Context,
     amount_problems,
@@ -53,7 +59,9 @@ from momentum.utils.safety import (
 
 __all__ = [
     "FLAGS",
+    "ProbeOutput",
     "ProbeRequest",
+    "load_table",
     "main",
     "parse_argv",
     "parse_flags",
@@ -82,6 +90,10 @@ FLAGS: Final[Mapping[str, str]] = {
     "--open_positions": "open positions your tracker reports, for ONE_POSITION_ONLY (default 0)",
     "--req_id": "request id echoed by Kraken, a signed 32-bit integer",
     "--cl_ord_id": "client order id: a UUID, 32 hex chars, or up to 18 of A-Z a-z 0-9 _ -",
+    "--instruments": "instrument file, WS v2 snapshot or REST AssetPairs JSON (default: "
+    "INSTRUMENTS_FILE, else the dated table shipped in the package)",
+    "--snap": "1 rounds off-grid prices and quantities in the safe direction and says so on "
+    "stderr; 0 refuses them (default)",
     "--env-file": "knob file to read instead of ./.env_meanrev (never .env)",
 }
 _REQUIRED: Final = ("--symbol", "--side", "--qty")
@@ -114,7 +126,15 @@ class ProbeRequest(msgspec.Struct, frozen=True, kw_only=True):
     live: bool
     req_id: int | None
     exposure: Exposure
+    snap: bool
     flag_of: Mapping[str, str]
+
+
+class ProbeOutput(msgspec.Struct, frozen=True, kw_only=True):
+    """What the probe prints: the message on stdout, notes (what `--snap` changed) on stderr."""
+
+    message: bytes
+    notes: tuple[str, ...]
 
 
 def tokenize(argv: Sequence[str]) -> tuple[dict[str, str], tuple[InputInvalid, ...]]:
@@ -249,33 +269,40 @@ class _Flags(msgspec.Struct, frozen=True, kw_only=True):
     expire_time: datetime | None
     post_only: bool
     validate: bool
+    snap: bool
     standalone: str | None  # "--tp" or "--sl"
     open_positions: int
     req_id: int | None
     cl_ord_id: str | None
 
 
-def parse_flags(values: Mapping[str, str]) -> Result[ProbeRequest, tuple[InputInvalid, ...]]:
+def parse_flags(
+    values: Mapping[str, str], instruments: InstrumentTable | None = None
+) -> Result[ProbeRequest, tuple[InputInvalid, ...]]:
     """Turn the flag text into an order intent; every flag problem at once.
+
+    With an instrument table, `--symbol` must be one of its pairs (with suggestions).
 
     >>> parse_flags({"--symbol": "BTC/USD", "--side": "buy", "--qty": "0.001"}).unwrap().order
     MarketOrder(symbol='BTC/USD', side='buy', qty=Decimal('0.001'), ...)
     """
     read = _Reader(values)
-    flags = _read_flags(read)
+    flags = _read_flags(read, instruments)
     _check_combinations(values, read)
     if read.problems or flags is None:
         return Failure(tuple(read.problems))
     return Success(_request(flags))
 
 
-def _read_flags(read: _Reader) -> _Flags | None:
+def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | None:
     for flag in _REQUIRED:
         if flag not in read.values:
             read.refuse(flag, "missing", FLAGS[flag].removesuffix(" (required)"))
     symbol = read.text("--symbol")
-    if symbol is not None:
+    if symbol is not None and instruments is None:
         read.problems.extend(symbol_problems(symbol, "--symbol"))
+    elif symbol is not None and instruments is not None:
+        read.problems.extend(symbol_in_table_problems(symbol, "--symbol", instruments))
     side_text = read.text("--side")
     side: Side | None = "buy" if side_text == "buy" else "sell" if side_text == "sell" else None
     if side_text is not None and side is None:
@@ -295,6 +322,7 @@ def _read_flags(read: _Reader) -> _Flags | None:
     expire_time = read.moment("--expire_time")
     post_only = read.bit("--post_only", default=False)
     validate = read.bit("--validate", default=True)
+    snap = read.bit("--snap", default=False)
     open_positions = read.integer("--open_positions", "a whole number, 0 or more", range(10**6))
     req_id = read.integer("--req_id", "a whole number from -2147483648 to 2147483647", _INT32)
     if standalone_tp and standalone_sl:
@@ -317,6 +345,7 @@ def _read_flags(read: _Reader) -> _Flags | None:
         expire_time=expire_time,
         post_only=post_only,
         validate=validate,
+        snap=snap,
         standalone="--tp" if standalone_tp else "--sl" if standalone_sl else None,
         open_positions=open_positions or 0,
         req_id=req_id,
@@ -423,6 +452,7 @@ def _request(flags: _Flags) -> ProbeRequest:
         live=not flags.validate,
         req_id=flags.req_id,
         exposure=Exposure(open_positions=flags.open_positions),
+        snap=flags.snap,
         flag_of=flag_of,
     )
 
@@ -445,29 +475,54 @@ _FLAG_OF: Final[Mapping[str, str]] = {
 def probe_message(
     request: Result[ProbeRequest, tuple[InputInvalid, ...]],
     knobs: Result[Knobs, tuple[KnobInvalid, ...]],
+    instruments: Result[InstrumentTable, tuple[InputInvalid, ...]],
     now: datetime,
-) -> Result[bytes, tuple[Problem, ...]]:
-    """The pure core of the probe: merge flag and knob problems, else check, build and encode.
+) -> Result[ProbeOutput, tuple[Problem, ...]]:
+    """The pure core of the probe: merge flag, knob and instrument problems, else (snap if asked,)
+    check, build and encode.
 
     Problems about the intent's fields are renamed to the flags that set them.
     """
-    match request, knobs:
-        case Success(ProbeRequest() as ok_request), Success(Knobs() as ok_knobs):
-            context = Context(
-                knobs=ok_knobs,
-                now=now,
-                exposure=ok_request.exposure,
-                live=ok_request.live,
-                req_id=ok_request.req_id,
+    match request, knobs, instruments:
+        case Success(ProbeRequest() as ok_request), Success(Knobs() as ok_knobs), Success(table):
+            return _build(ok_request, ok_knobs, table, now).alt(
+                lambda problems: _to_flags(problems, ok_request.flag_of)
             )
-            built = build_add_order_json(ok_request.order, context)
-            return built.alt(lambda problems: _to_flags(problems, ok_request.flag_of))
         case _:
             merged: tuple[Problem, ...] = (
                 *request.swap().value_or(()),
                 *knobs.swap().value_or(()),
+                *instruments.swap().value_or(()),
             )
             return Failure(merged)
+
+
+def _build(
+    request: ProbeRequest, knobs: Knobs, table: InstrumentTable, now: datetime
+) -> Result[ProbeOutput, tuple[Problem, ...]]:
+    order = request.order
+    notes: tuple[str, ...] = ()
+    pair = table.get(order.symbol)
+    if request.snap and pair is not None:
+        match snap_order(order, pair):
+            case Success((order, changes)):
+                notes = tuple(
+                    f"{request.flag_of.get(change.field, change.field)}: {change.render_change()}"
+                    " (--snap 1)"
+                    for change in changes
+                )
+            case Failure(tuple() as problems):
+                return Failure(problems)
+    context = Context(
+        knobs=knobs,
+        now=now,
+        exposure=request.exposure,
+        live=request.live,
+        req_id=request.req_id,
+        instruments=table,
+    )
+    built = build_add_order_json(order, context)
+    return built.map(lambda message: ProbeOutput(message=message, notes=notes))
 
 
 def _to_flags(problems: tuple[Problem, ...], flag_of: Mapping[str, str]) -> tuple[Problem, ...]:
@@ -479,11 +534,13 @@ def _to_flags(problems: tuple[Problem, ...], flag_of: Mapping[str, str]) -> tupl
     )
 
 
-def parse_argv(argv: Sequence[str]) -> Result[ProbeRequest, tuple[InputInvalid, ...]]:
+def parse_argv(
+    argv: Sequence[str], instruments: InstrumentTable | None = None
+) -> Result[ProbeRequest, tuple[InputInvalid, ...]]:
     """`tokenize` then `parse_flags`, with the problems of both; a flag given without a value is
     reported once, not again as missing."""
     values, token_problems = tokenize(argv)
-    request = parse_flags(values)
+    request = parse_flags(values, instruments)
     if not token_problems:
         return request
     named = {problem.field for problem in token_problems}
@@ -495,9 +552,27 @@ def parse_argv(argv: Sequence[str]) -> Result[ProbeRequest, tuple[InputInvalid, 
     return Failure((*token_problems, *later))
 
 
-def _env_file(argv: Sequence[str]) -> Path | None:
-    text = tokenize(argv)[0].get("--env-file")
-    return None if text is None else Path(text)
+def load_table(
+    values: Mapping[str, str], knobs: Result[Knobs, tuple[KnobInvalid, ...]]
+) -> Result[InstrumentTable, tuple[InputInvalid, ...]]:
+    """The instrument table: `--instruments`, else the `INSTRUMENTS_FILE` knob, else the shipped one."""
+    flag = values.get("--instruments")
+    knob = knobs.map(lambda ok: ok.instruments_file).value_or(None)
+    loaded: Result[InstrumentTable, tuple[InputInvalid, ...]]
+    if flag is not None:
+        loaded = load_instruments(Path(flag))
+    elif knob is not None:
+        loaded = load_instruments(Path(knob)).alt(
+            lambda problems: tuple(
+                msgspec.structs.replace(problem, field="INSTRUMENTS_FILE")
+                if problem.field == "--instruments"
+                else problem
+                for problem in problems
+            )
+        )
+    else:
+        loaded = load_default_instruments()
+    return loaded
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -506,13 +581,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(arg in ("-h", "--help") for arg in args):
         sys.stdout.write(USAGE)
         return 0
-    request = parse_argv(args)
-    knobs = load_knobs(os.environ, _env_file(args))
+    values = tokenize(args)[0]
+    env_file = values.get("--env-file")
+    knobs = load_knobs(os.environ, None if env_file is None else Path(env_file))
+    instruments = load_table(values, knobs)
+    request = parse_argv(args, instruments.value_or(None))
     now = datetime.now(UTC)  # the only clock read
-    result = probe_message(request, knobs, now)
+    result = probe_message(request, knobs, instruments, now)
     match result:
-        case Success(bytes() as message):
-            sys.stdout.write(message.decode() + "\n")
+        case Success(ProbeOutput() as output):
+            sys.stderr.write("".join(note + "\n" for note in output.notes))
+            sys.stdout.write(output.message.decode() + "\n")
             return 0
         case Failure(tuple() as problems):
             sys.stderr.write("".join(render(problem) + "\n" for problem in problems))

@@ -49,10 +49,12 @@ KnobName = Literal[
     "DEFAULT_TIF",
     "DEFAULT_STP",
     "DEADLINE_MS",
+    "INSTRUMENTS_FILE",
 ]
 KNOB_NAMES: Final[tuple[KnobName, ...]] = get_args(KnobName)
 
-# The documented values of the Step 3 brief: 10, 1, 1, 0, gtc, cancel_newest, 5000.
+# The documented values of the Step 3 brief: 10, 1, 1, 0, gtc, cancel_newest, 5000; and no
+# instrument file (the table shipped in the package).
 KNOB_DEFAULTS: Final[Mapping[KnobName, str]] = {
     "ENTRY_MAX_NOTIONAL": "10",
     "ONE_POSITION_ONLY": "1",
@@ -61,6 +63,7 @@ KNOB_DEFAULTS: Final[Mapping[KnobName, str]] = {
     "DEFAULT_TIF": "gtc",
     "DEFAULT_STP": "cancel_newest",
     "DEADLINE_MS": "5000",
+    "INSTRUMENTS_FILE": "",
 }
 
 # deadline: valid offset is 500 ms to 60 s -- docs.kraken.com/api/docs/websocket-v2/add_order
@@ -82,6 +85,7 @@ class Knobs(msgspec.Struct, frozen=True, kw_only=True):
     default_tif: TimeInForce = "gtc"
     default_stp: StpType = "cancel_newest"
     deadline_ms: int = 5000
+    instruments_file: str | None = None  # None: the instrument table shipped in the package
 
 
 _BOOL_ACCEPTED: Final = "1 or 0"
@@ -151,6 +155,10 @@ def parse_knobs(
             " (the WS v2 deadline window)",
         )
 
+    instruments_file = raw["INSTRUMENTS_FILE"][0] or None
+    if instruments_file is not None and Path(instruments_file).name == ".env":
+        bad("INSTRUMENTS_FILE", "an instrument file; .env holds secrets and is never read")
+
     if problems or cap is None or tif is None or stp is None:
         return Failure(tuple(problems))
     return Success(
@@ -162,6 +170,7 @@ def parse_knobs(
             default_tif=tif,
             default_stp=stp,
             deadline_ms=deadline_ms,
+            instruments_file=instruments_file,
         )
     )
 

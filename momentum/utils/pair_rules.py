@@ -130,11 +130,21 @@ def _text(value: Decimal) -> str:
     return format(value, "f")
 
 
+def _tidy(value: Decimal) -> Decimal:
+    """The same value without trailing zeros (`0.00100000` -> `0.001`, `28440.0` -> `28440`)."""
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
 def snap_price(
     price: Decimal, instrument: Instrument, direction: Direction
 ) -> Result[Decimal, InputInvalid]:
-    """A price on the pair's tick grid; refused where the result would be zero."""
-    snapped = snap(price, instrument.price_increment, direction)
+    """A price on the pair's tick grid; refused where the result would be zero.
+
+    The result carries no trailing zeros: it is what goes on the wire.
+    """
+    snapped = _tidy(snap(price, instrument.price_increment, direction))
     if snapped > 0:
         return Success(snapped)
     return Failure(
@@ -150,7 +160,7 @@ def snap_qty(
     qty: Decimal, instrument: Instrument, direction: Direction
 ) -> Result[Decimal, InputInvalid]:
     """A quantity on the pair's lot grid; refused where the result is under the pair's minimum."""
-    snapped = snap(qty, instrument.qty_increment, direction)
+    snapped = _tidy(snap(qty, instrument.qty_increment, direction))
     if snapped > 0 and snapped >= instrument.qty_min:
         return Success(snapped)
     return Failure(
@@ -317,8 +327,8 @@ class Snapped(msgspec.Struct, frozen=True, kw_only=True):
     before: Decimal
     after: Decimal
 
-    def render(self) -> str:
-        return f"{self.field}: {_text(self.before)} rounded to {_text(self.after)}"
+    def render_change(self) -> str:
+        return f"{_text(self.before)} rounded to {_text(self.after)}"
 
 
 def _away(side: Side) -> Direction:
