@@ -92,7 +92,8 @@ def test_a_deadline_outside_the_window_or_not_whole_is_refused(ms: str) -> None:
 
 
 def test_every_bad_knob_is_reported_at_once() -> None:
-    environ = {name: "bogus" for name in KNOB_NAMES} | {"INSTRUMENTS_FILE": "/x/.env"}
+    environ: dict[str, str] = {name: "bogus" for name in KNOB_NAMES}
+    environ["INSTRUMENTS_FILE"] = "/x/.env"
     found = parse_knobs(environ, {}, file_label="f").failure()
     assert [problem.knob for problem in found] == list(KNOB_NAMES)
 

@@ -236,3 +236,96 @@ def test_the_installed_console_script_runs_when_installed(tmp_path: Path) -> Non
 def test_a_flag_without_a_value_is_reported_once(tmp_path: Path) -> None:
     run = probe(tmp_path, "--symbol", "BTC/USD", "--side", "buy", "--qty")
     assert (run.returncode, run.stderr) == (2, "--qty: no value; use --flag value\n")
+
+
+# --- instrument rules (shipped table unless a file is given) -------------------------------------
+
+FIXTURES = REPO / "tests/fixtures"
+BUY = ["--side", "buy", "--qty", "0.001"]
+
+
+def test_xbt_usd_is_refused_with_a_suggestion(tmp_path: Path) -> None:
+    run = probe(tmp_path, "--symbol", "XBT/USD", *BUY, "--limit", "28440")
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.startswith("--symbol: 'XBT/USD' is not a pair in the instrument table")
+    assert "(did you mean BTC/USD?)" in run.stderr
+
+
+def test_a_limit_off_the_btc_tick_is_refused_naming_both_neighbours(tmp_path: Path) -> None:
+    run = probe(tmp_path, "--symbol", "BTC/USD", *BUY, "--limit", "28440.05")
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (
+        "--limit: 28440.05 is not a multiple of the BTC/USD tick 0.1; use a price on the "
+        "tick, nearest 28440.0 or 28440.1\n"
+    )
+
+
+def test_a_quantity_under_the_btc_minimum_is_refused_naming_it(tmp_path: Path) -> None:
+    run = probe(tmp_path, "--symbol", "BTC/USD", "--side", "buy", "--qty", "0.00001",
+                "--limit", "28440")  # fmt: skip
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (
+        "--qty: 0.00001 is below the BTC/USD minimum 0.00005; use a quantity of at least 0.00005\n"
+    )
+
+
+def test_snap_rounds_the_buy_limit_down_and_says_so(tmp_path: Path) -> None:
+    run = probe(tmp_path, "--symbol", "BTC/USD", *BUY, "--limit", "28440.05", "--snap", "1",
+                env={"ENTRY_MAX_NOTIONAL": "50"})  # fmt: skip
+    assert run.returncode == 0
+    assert run.stderr == "--limit: 28440.05 rounded to 28440 (--snap 1)\n"
+    assert loads(run.stdout)["params"]["limit_price"] == N("28440")
+
+
+def test_snap_rounds_a_sell_limit_up(tmp_path: Path) -> None:
+    run = probe(tmp_path, "--symbol", "BTC/USD", "--side", "sell", "--qty", "0.001",
+                "--limit", "28440.05", "--snap", "1")  # fmt: skip
+    assert run.returncode == 0
+    assert loads(run.stdout)["params"]["limit_price"] == N("28440.1")
+
+
+def test_snap_never_raises_a_quantity_to_the_minimum(tmp_path: Path) -> None:
+    run = probe(tmp_path, "--symbol", "BTC/USD", "--side", "buy", "--qty", "0.00001",
+                "--limit", "28440", "--snap", "1")  # fmt: skip
+    assert (run.returncode, run.stdout) == (2, "")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "symbol", "limit"),
+    [
+        ("rest_asset_pairs_sample.json", "DOGE/USDT", "0.12345"),
+        ("ws_v2_instrument_snapshot_doc_example.json", "MATIC/GBP", "0.5123"),
+    ],
+)
+def test_a_user_instrument_file_in_either_format_is_used(
+    tmp_path: Path, fixture: str, symbol: str, limit: str
+) -> None:
+    args = ["--symbol", symbol, "--side", "sell", "--qty", "100", "--limit", limit]
+    run = probe(tmp_path, *args, "--instruments", str(FIXTURES / fixture))
+    assert (run.returncode, run.stderr) == (0, "")
+    assert loads(run.stdout)["params"]["symbol"] == symbol
+    off_tick = probe(tmp_path, *args[:-1], limit + "1", "--instruments", str(FIXTURES / fixture))
+    assert off_tick.returncode == 2
+
+
+def test_the_instruments_file_knob_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env_meanrev").write_text(
+        f"INSTRUMENTS_FILE={FIXTURES / 'rest_asset_pairs_sample.json'}\n"
+    )
+    run = probe(tmp_path, "--symbol", "DOGE/USDT", "--side", "sell", "--qty", "100",
+                "--limit", "0.12345")  # fmt: skip
+    assert run.returncode == 0
+    missing = probe(tmp_path, "--symbol", "DOGE/USDT", "--side", "sell", "--qty", "100",
+                    env={"INSTRUMENTS_FILE": "nope.json"})  # fmt: skip
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr.startswith("INSTRUMENTS_FILE: 'nope.json'")
+
+
+def test_a_broken_instrument_file_is_exit_2_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text(
+        '{"channel":"instrument","type":"snapshot","data":{"pairs":[{"symbol":"BTC/USD"}]}}'
+    )
+    run = probe(tmp_path, "--symbol", "BTC/USD", *BUY, "--instruments", "bad.json")
+    assert (run.returncode, run.stdout) == (2, "")
+    assert "instruments[BTC/USD]" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -458,7 +458,7 @@ def _primary_sanity(order: OrderIntent, context: Context) -> Iterator[InputInval
         yield from _stop_limit_side(order.side, level, order.limit_price, "limit_price")
 
 
-def _close(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+def _close_amounts(order: OrderIntent) -> Iterator[InputInvalid]:
     close = order.close
     if close is None:
         return
@@ -469,23 +469,29 @@ def _close(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
             accepted="one of the close intents of momentum.models.intent",
         )
         return
-    side = close_side(order.side)
     match close:
         case LimitClose():
             yield from amount_problems(close.limit_price, "close.limit_price")
-            trigger = None
         case StopLossClose() | TakeProfitClose():
             yield from amount_problems(close.trigger_price, "close.trigger_price")
-            trigger = close.trigger_price
         case StopLossLimitClose() | TakeProfitLimitClose():
             yield from amount_problems(close.trigger_price, "close.trigger_price")
             if close.limit_price is not None:
                 yield from amount_problems(close.limit_price, "close.limit_price")
-            trigger = close.trigger_price
         case _:
             assert_never(close)
+
+
+def _close(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+    """The close's prices against each other and against the entry (amounts already checked)."""
+    close = order.close
+    if close is None:
+        return
     if isinstance(close, StopLossLimitClose):
-        yield from _stop_limit_side(side, trigger, close.limit_price, "close.limit_price")
+        side = close_side(order.side)
+        yield from _stop_limit_side(
+            side, close.trigger_price, close.limit_price, "close.limit_price"
+        )
     entry = entry_price(order, context.knobs)
     if entry is None:
         yield InputInvalid(
@@ -565,6 +571,7 @@ def check_input(
         *_identity(order, context),
         *_time_in_force(order, context),
         *_prices(order, context),
+        *_close_amounts(order),
     )
     if not problems:  # the direction checks compare prices, so they need valid ones
         problems = (*_primary_sanity(order, context), *_close(order, context))

@@ -18,6 +18,7 @@ name is kept (`rest_pair`) so a REST request can be built from the same table.
 (Decimal('1E-8'), Decimal('0.1'))
 """
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from importlib.resources import files
@@ -126,10 +127,17 @@ class _Named(msgspec.Struct, frozen=True):
     altname: object = None
 
 
+_MISSING: Final = re.compile(r"missing required field `(\w+)`")
+
+
 def _pair_problem(name: str, error: msgspec.ValidationError) -> InputInvalid:
     # msgspec says "Expected `int`, got `str` - at `$.price_precision`": keep the field, name the pair
-    detail, _, path = str(error).partition(" - at `$.")
-    field = path.rstrip("`") or "record"
+    detail, _, path = str(error).partition(" - at `$")
+    missing = _MISSING.search(detail)
+    if missing is not None:
+        field, detail = missing.group(1), "missing"
+    else:
+        field = path.strip(".`") or "record"
     return InputInvalid(
         field=f"instruments[{name}].{field}",
         given=detail,

@@ -1,0 +1,288 @@
+"""Pair rules on both sides of every limit, with a tick (0.05) and a lot (0.5) that are not powers
+of ten; unknown symbols; every pair status; rounding only when asked, in the safe direction."""
+
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from momentum.errors import InputInvalid
+from momentum.exchange.kraken.instruments import Instrument, PairStatus
+from momentum.exchange.kraken.ws_v2_messages import decode, encode
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order, intent_of
+from momentum.models.intent import (
+    LimitOrder,
+    MarketOrder,
+    OrderIntent,
+    StopLossClose,
+    StopLossLimitClose,
+    StopLossLimitOrder,
+    StopLossOrder,
+    Trigger,
+)
+from momentum.utils.pair_rules import (
+    closest_symbols,
+    snap,
+    snap_order,
+    snap_price,
+    snap_qty,
+)
+from momentum.utils.safety import Context
+from tests.helpers import NOW, D, N, built, knobs
+
+PAIR = Instrument(
+    symbol="ABC/EUR", base="ABC", quote="EUR", status="online",
+    price_increment=D("0.05"), price_precision=2,
+    qty_increment=D("0.5"), qty_precision=1,
+    qty_min=D("1.5"), cost_min=D("3"), cost_precision=4,
+    marginable=False, has_index=True,
+)  # fmt: skip
+BTC = msgspec.structs.replace(
+    PAIR, symbol="BTC/USD", base="BTC", quote="USD", price_increment=D("0.1"),
+    price_precision=1, qty_increment=D("1E-8"), qty_precision=8, qty_min=D("0.00005"),
+    cost_min=D("0.5"),
+)  # fmt: skip
+
+
+def ctx(pair: Instrument = PAIR, **knob_changes: Any) -> Context:
+    return Context(
+        knobs=knobs(**knob_changes), now=NOW, instruments={pair.symbol: pair, BTC.symbol: BTC}
+    )
+
+
+def limit(**changes: Any) -> LimitOrder:
+    fields: dict[str, Any] = {"symbol": "ABC/EUR", "side": "buy", "qty": D("2"),
+                              "limit_price": D("2.05")}  # fmt: skip
+    return LimitOrder(**(fields | changes))
+
+
+def problems(order: OrderIntent, context: Context | None = None) -> list[InputInvalid]:
+    found = build_add_order(order, context or ctx()).swap().value_or(())
+    return [p for p in found if isinstance(p, InputInvalid)]
+
+
+def fields(order: OrderIntent, context: Context | None = None) -> list[str]:
+    return [p.field for p in problems(order, context)]
+
+
+class TestTick:
+    def test_a_price_on_the_tick_is_accepted(self) -> None:
+        assert built(limit(limit_price=D("2.05")), ctx())["params"]["limit_price"] == N("2.05")
+
+    def test_a_price_off_the_tick_names_the_nearest_prices(self) -> None:
+        (problem,) = problems(limit(limit_price=D("2.07")))
+        assert problem.render() == (
+            "limit_price: 2.07 is not a multiple of the ABC/EUR tick 0.05; use a price on the "
+            "tick, nearest 2.05 or 2.10"
+        )
+
+    def test_a_price_with_more_decimals_than_the_pair_takes_is_refused(self) -> None:
+        coarse = msgspec.structs.replace(PAIR, price_precision=1)
+        assert fields(limit(limit_price=D("2.05")), ctx(coarse)) == ["limit_price"]
+        assert fields(limit(limit_price=D("2.10")), ctx(coarse)) == []
+
+    def test_static_trigger_and_close_prices_are_tick_checked(self) -> None:
+        order = StopLossLimitOrder(
+            symbol="ABC/EUR", side="sell", qty=D("2"), trigger=Trigger(price=D("2.02")),
+            limit_price=D("2.01"), close=StopLossClose(trigger_price=D("2.33")),
+        )  # fmt: skip
+        assert fields(order) == ["trigger.price", "limit_price", "close.trigger_price"]
+
+    def test_a_pct_offset_is_not_tick_checked(self) -> None:
+        order = StopLossOrder(
+            symbol="ABC/EUR", side="sell", qty=D("2"),
+            trigger=Trigger(price=D("-1.23"), price_type="pct"),
+        )  # fmt: skip
+        assert fields(order) == []
+
+    @pytest.mark.parametrize(("offset", "ok"), [("-0.15", True), ("-0.12", False)])
+    def test_a_quote_offset_is_whole_ticks(self, offset: str, ok: bool) -> None:
+        order = StopLossOrder(
+            symbol="ABC/EUR", side="sell", qty=D("2"),
+            trigger=Trigger(price=D(offset), price_type="quote"),
+        )  # fmt: skip
+        assert fields(order) == ([] if ok else ["trigger.price"])
+
+
+class TestLot:
+    def test_the_minimum_quantity_is_accepted(self) -> None:
+        assert fields(limit(qty=D("1.5"))) == []
+
+    def test_one_step_under_the_minimum_is_refused_naming_it(self) -> None:
+        (problem,) = problems(limit(qty=D("1.0")))
+        assert problem.render() == (
+            "qty: 1.0 is below the ABC/EUR minimum 1.5; use a quantity of at least 1.5"
+        )
+
+    def test_a_quantity_off_the_lot_step_names_the_nearest(self) -> None:
+        (problem,) = problems(limit(qty=D("2.2")))
+        assert problem.accepted == "a quantity on the lot step, nearest 2.0 or 2.5"
+
+
+class TestCost:
+    def test_cost_at_the_minimum_is_accepted(self) -> None:
+        assert fields(limit(qty=D("1.5"), limit_price=D("2.00"))) == []
+
+    def test_cost_under_the_minimum_is_refused_naming_the_least_quantity(self) -> None:
+        (problem,) = problems(limit(qty=D("1.5"), limit_price=D("1.95")))
+        assert problem.render() == (
+            "qty: 1.5 x 1.95 = 2.925 EUR is below the ABC/EUR cost minimum 3 EUR; use a "
+            "quantity of at least 2.0 at this price"
+        )
+
+    def test_a_market_order_is_costed_at_its_reference_price(self) -> None:
+        order = MarketOrder(symbol="ABC/EUR", side="sell", qty=D("1.5"), ref_price=D("1.95"))
+        assert fields(order) == ["qty"]
+        assert fields(msgspec.structs.replace(order, ref_price=D("2"))) == []
+
+
+class TestIndex:
+    @pytest.mark.parametrize(("has_index", "ok"), [(True, True), (False, False), (None, False)])
+    def test_an_index_trigger_needs_a_pair_with_an_index(
+        self, has_index: bool | None, ok: bool
+    ) -> None:
+        order = StopLossOrder(
+            symbol="ABC/EUR", side="sell", qty=D("2"),
+            trigger=Trigger(price=D("2"), reference="index"),
+        )  # fmt: skip
+        pair = msgspec.structs.replace(PAIR, has_index=has_index)
+        assert fields(order, ctx(pair)) == ([] if ok else ["trigger.reference"])
+
+
+class TestStatus:
+    @pytest.mark.parametrize(
+        "status", ["cancel_only", "maintenance", "delisted", "work_in_progress", "reduce_only"]
+    )
+    def test_a_pair_that_takes_no_new_order_refuses_and_names_the_status(
+        self, status: PairStatus
+    ) -> None:
+        (problem,) = problems(
+            limit(post_only=True), ctx(msgspec.structs.replace(PAIR, status=status))
+        )
+        assert problem.given == f"ABC/EUR is in {status} mode"
+
+    def test_online_takes_a_market_order(self) -> None:
+        assert fields(MarketOrder(symbol="ABC/EUR", side="sell", qty=D("2"))) == []
+
+    @pytest.mark.parametrize(("post_only", "ok"), [(True, True), (False, False)])
+    def test_post_only_mode_takes_only_post_only_limits(self, post_only: bool, ok: bool) -> None:
+        context = ctx(msgspec.structs.replace(PAIR, status="post_only"))
+        assert fields(limit(post_only=post_only), context) == ([] if ok else ["symbol"])
+
+    def test_limit_only_mode_takes_limit_priced_orders(self) -> None:
+        context = ctx(msgspec.structs.replace(PAIR, status="limit_only"))
+        stop_limit = StopLossLimitOrder(
+            symbol="ABC/EUR", side="sell", qty=D("2"), trigger=Trigger(price=D("2")),
+            limit_price=D("1.95"),
+        )  # fmt: skip
+        assert fields(limit(), context) == []
+        assert fields(stop_limit, context) == []
+        assert fields(MarketOrder(symbol="ABC/EUR", side="sell", qty=D("2")), context) == ["symbol"]
+        with_market_close = limit(close=StopLossClose(trigger_price=D("1.5")))
+        assert fields(with_market_close, context) == ["symbol"]
+
+
+class TestSymbols:
+    @pytest.mark.parametrize(
+        "given_symbol", ["XBT/USD", "btc/usd", "BTCUSD", "xbt-usd", "BTC/USD "]
+    )
+    def test_a_misspelt_symbol_suggests_the_known_one(self, given_symbol: str) -> None:
+        assert closest_symbols(given_symbol, ctx().instruments or {}) == ["BTC/USD"]
+
+    def test_an_unknown_symbol_is_refused_with_the_suggestion(self) -> None:
+        (problem,) = problems(limit(symbol="XBT/USD"))
+        assert problem.field == "symbol"
+        assert "(did you mean BTC/USD?)" in problem.accepted
+
+    def test_a_symbol_far_from_every_known_one_gets_no_suggestion(self) -> None:
+        (problem,) = problems(limit(symbol="ZZZZ/QQQ"))
+        assert "did you mean" not in problem.accepted
+
+
+class TestSnapHelpers:
+    @pytest.mark.parametrize(
+        ("direction", "expected"), [("down", "1.05"), ("up", "1.10"), ("half_even", "1.05")]
+    )
+    def test_each_direction(self, direction: Any, expected: str) -> None:
+        assert snap(D("1.07"), D("0.05"), direction) == D(expected)
+
+    def test_half_even_breaks_a_tie_to_the_even_step(self) -> None:
+        assert snap(D("1.075"), D("0.05"), "half_even") == D("1.10")
+        assert snap(D("1.025"), D("0.05"), "half_even") == D("1.00")
+
+    def test_a_price_that_would_round_to_zero_is_refused(self) -> None:
+        assert snap_price(D("0.01"), PAIR, "down").failure().field == "price"
+        assert snap_price(D("0.01"), PAIR, "up").unwrap() == D("0.05")
+
+    def test_a_quantity_that_would_round_under_the_minimum_is_refused(self) -> None:
+        assert snap_qty(D("1.9"), PAIR, "down").unwrap() == D("1.5")
+        assert snap_qty(D("1.4"), PAIR, "down").failure().field == "qty"
+
+    def test_snapped_values_carry_no_trailing_zeros(self) -> None:
+        assert str(snap_qty(D("0.001000004"), BTC, "down").unwrap()) == "0.001"
+
+
+class TestSnapOrder:
+    def test_a_buy_rounds_quantity_and_prices_down_and_its_sell_close_up(self) -> None:
+        order = limit(qty=D("2.2"), limit_price=D("2.07"),
+                      close=StopLossLimitClose(trigger_price=D("1.93"), limit_price=D("1.91")))  # fmt: skip
+        snapped, changes = snap_order(order, PAIR).unwrap()
+        assert snapped == limit(qty=D("2"), limit_price=D("2.05"),
+                                close=StopLossLimitClose(trigger_price=D("1.95"), limit_price=D("1.95")))  # fmt: skip
+        assert [c.field for c in changes] == ["qty", "close.trigger_price", "close.limit_price",
+                                              "limit_price"]  # fmt: skip
+
+    def test_a_sell_rounds_its_prices_up(self) -> None:
+        order = limit(side="sell", limit_price=D("2.07"))
+        assert snap_order(order, PAIR).unwrap()[0] == limit(side="sell", limit_price=D("2.1"))
+
+    def test_an_order_on_the_grid_is_not_changed(self) -> None:
+        assert snap_order(limit(), PAIR).unwrap() == (limit(), ())
+
+    def test_a_quantity_that_cannot_be_rounded_down_safely_is_refused(self) -> None:
+        assert [p.field for p in snap_order(limit(qty=D("1.2")), PAIR).failure()] == ["qty"]
+
+
+# --- properties --------------------------------------------------------------------------------------
+
+steps = st.sampled_from([D("0.05"), D("0.5"), D("0.1"), D("1E-8"), D("25"), D("0.0001")])
+values = st.decimals(min_value=D("0.00000001"), max_value=D("100000"), places=8)
+
+
+@given(values, steps, st.sampled_from(["down", "up", "half_even"]))
+def test_a_snapped_value_is_on_the_grid_and_within_one_step(
+    value: Decimal, step: Decimal, direction: Any
+) -> None:
+    """A snapped value is always on the grid, and never further than one step from the input."""
+    snapped = snap(value, step, direction)
+    assert snapped % step == 0
+    assert abs(snapped - value) < step
+
+
+@given(values, steps, st.sampled_from(["down", "up", "half_even"]))
+def test_a_snapped_quantity_is_never_under_the_minimum(
+    value: Decimal, step: Decimal, direction: Any
+) -> None:
+    """A snapped quantity is never below the pair's minimum: it is refused instead."""
+    pair = msgspec.structs.replace(PAIR, qty_increment=step, qty_min=step * 3)
+    result = snap_qty(value, pair, direction)
+    assert result.value_or(pair.qty_min) >= pair.qty_min
+
+
+@given(
+    qty=st.integers(3, 400).map(lambda n: Decimal(n) / 2),
+    ticks=st.integers(40, 10_000),
+    side=st.sampled_from(["buy", "sell"]),
+)
+def test_an_order_that_passes_passes_again_after_a_json_round_trip(
+    qty: Decimal, ticks: int, side: Any
+) -> None:
+    """An order that passes the pair checks is never refused by them after encode and decode."""
+    order = limit(qty=qty, limit_price=Decimal(ticks) * D("0.05"), side=side)
+    context = ctx()
+    message = build_add_order(order, context).unwrap()
+    decoded = decode(encode(message).unwrap()).unwrap()
+    assert build_add_order(intent_of(decoded).unwrap(), context).unwrap() == message
