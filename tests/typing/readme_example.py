@@ -4,13 +4,14 @@ from decimal import Decimal
 from returns.result import Failure, Success
 
 from momentum.errors import exit_code
+from momentum.exchange.kraken.instruments import InstrumentTable
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
 from momentum.models.intent import Exposure, LimitOrder, StopLossLimitClose
 from momentum.utils.env import Knobs
 from momentum.utils.safety import Context
 
 
-def entry_message(open_positions: int) -> bytes | None:
+def entry_message(open_positions: int, instruments: InstrumentTable) -> bytes | None:
     order = LimitOrder(
         symbol="BTC/USD",
         side="buy",
@@ -23,6 +24,7 @@ def entry_message(open_positions: int) -> bytes | None:
         knobs=Knobs(entry_max_notional=Decimal("50")),  # or load_knobs(os.environ, None)
         now=datetime.now(UTC),  # read the clock once, in your shell
         exposure=Exposure(open_positions=open_positions),
+        instruments=instruments,  # load once at start-up, e.g. load_default_instruments()
     )
     match build_add_order_json(order, context):
         case Success(bytes() as message):

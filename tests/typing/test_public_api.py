@@ -8,6 +8,7 @@ from typing import assert_type
 from returns.result import Result
 
 from momentum.errors import Problem
+from momentum.exchange.kraken.instruments import Instrument, load_default_instruments
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, AddOrderParams, decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
 from momentum.models.intent import LimitOrder, OrderIntent, parse_amount
@@ -39,5 +40,7 @@ def test_the_readme_example_is_this_type_checked_file() -> None:
 
 
 def test_the_readme_example_returns_a_message_and_refuses_with_a_position_open() -> None:
-    assert entry_message(open_positions=0) is not None
-    assert entry_message(open_positions=1) is None
+    table = load_default_instruments().unwrap()
+    assert_type(table, dict[str, Instrument])
+    assert entry_message(open_positions=0, instruments=table) is not None
+    assert entry_message(open_positions=1, instruments=table) is None
