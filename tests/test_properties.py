@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
@@ -14,10 +15,12 @@ from momentum.exchange.kraken.ws_v2_messages import AddOrder, decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, intent_of
 from momentum.models.intent import (
     Exposure,
+    IcebergOrder,
     LimitClose,
     LimitOrder,
     MarketOrder,
     OrderIntent,
+    SettlePositionOrder,
     StopLossClose,
     StopLossLimitClose,
     StopLossLimitOrder,
@@ -26,6 +29,8 @@ from momentum.models.intent import (
     TakeProfitLimitClose,
     TakeProfitLimitOrder,
     TakeProfitOrder,
+    TrailingStopLimitOrder,
+    TrailingStopOrder,
     Trigger,
 )
 from momentum.scripts.ws_payload_probe import FLAGS, parse_argv, parse_flags, probe_message
@@ -78,6 +83,16 @@ common: dict[str, Any] = {
     "close": closes,
 }
 intents: st.SearchStrategy[OrderIntent] = st.one_of(
+    st.builds(IcebergOrder, limit_price=amounts, display_qty=amounts, **common),
+    st.builds(TrailingStopOrder, trigger=triggers, **common),
+    st.builds(
+        TrailingStopLimitOrder,
+        trigger=triggers,
+        limit_price=amounts,
+        limit_price_type=st.sampled_from(["static", "pct", "quote"]),
+        **common,
+    ),
+    st.builds(SettlePositionOrder, **common),
     st.builds(LimitOrder, limit_price=amounts, post_only=st.booleans(), **common),
     st.builds(MarketOrder, **common),
     st.builds(StopLossOrder, trigger=triggers, **common),
@@ -127,6 +142,33 @@ plausible: dict[str, Any] = {
     "ref_price": prices,
     "close": plausible_closes,
 }
+
+
+def _trigger_on_the_right_side(order: OrderIntent) -> OrderIntent:
+    """Put a stop's or take-profit's trigger where it does not fire at once (the checks refuse
+    that), keeping the drawn distance, so the success laws get examples of every type."""
+    if not isinstance(
+        order, StopLossOrder | StopLossLimitOrder | TakeProfitOrder | TakeProfitLimitOrder
+    ):
+        return order
+    stop = isinstance(order, StopLossOrder | StopLossLimitOrder)
+    below = (order.side == "sell") == stop
+    trigger = order.trigger
+    if trigger.price_type != "static":
+        price = -abs(trigger.price) if below else abs(trigger.price)
+    else:
+        ref = order.ref_price or Decimal(100)
+        distance = abs(trigger.price - ref) + Decimal("0.01")
+        price = ref - distance if below else ref + distance
+        if price <= 0:
+            price = (ref / 2).quantize(Decimal("0.01"))
+    return msgspec.structs.replace(order, trigger=msgspec.structs.replace(trigger, price=price))
+
+
+positive_offsets = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("20"), places=1)
+trailing_triggers = st.builds(
+    Trigger, price=positive_offsets, price_type=st.sampled_from(["pct", "quote"])
+)
 plausible_intents: st.SearchStrategy[OrderIntent] = st.one_of(
     st.builds(LimitOrder, limit_price=prices, post_only=st.booleans(), **plausible),
     st.builds(MarketOrder, **plausible),
@@ -141,7 +183,16 @@ plausible_intents: st.SearchStrategy[OrderIntent] = st.one_of(
         limit_price=st.none() | prices,
         **plausible,
     ),
-)
+    st.builds(IcebergOrder, limit_price=prices, display_qty=quantities, **plausible),
+    st.builds(TrailingStopOrder, trigger=trailing_triggers, **plausible),
+    st.builds(
+        TrailingStopLimitOrder,
+        trigger=trailing_triggers,
+        limit_price=st.decimals(min_value=Decimal("-5"), max_value=Decimal("5"), places=1),
+        limit_price_type=st.sampled_from(["pct", "quote"]),
+        **plausible,
+    ),
+).map(_trigger_on_the_right_side)
 plausible_contexts = st.builds(
     Context,
     knobs=st.builds(

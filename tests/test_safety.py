@@ -20,6 +20,7 @@ from momentum.models.intent import (
     TakeProfitClose,
     TakeProfitLimitClose,
     TakeProfitLimitOrder,
+    TakeProfitOrder,
     Trigger,
 )
 from momentum.utils.safety import check_order
@@ -370,7 +371,9 @@ class TestAmounts:
     def test_a_pct_trigger_lies_strictly_between_minus_100_and_100(
         self, price: str, ok: bool
     ) -> None:
-        order = StopLossOrder(
+        # a sell stop below the market (negative), a sell take-profit above it (positive)
+        kind = StopLossOrder if price.startswith("-") else TakeProfitOrder
+        order = kind(
             symbol="BTC/USD",
             side="sell",
             qty=D("1"),

@@ -27,13 +27,17 @@ __all__ = [
     "AMOUNT_ACCEPTED",
     "Close",
     "Exposure",
+    "FeePreference",
+    "IcebergOrder",
     "LimitClose",
     "LimitOrder",
     "MarketOrder",
     "OrderIntent",
     "PriceType",
     "Reference",
+    "SettlePositionOrder",
     "Side",
+    "SpotOrder",
     "StopLossClose",
     "StopLossLimitClose",
     "StopLossLimitOrder",
@@ -44,6 +48,8 @@ __all__ = [
     "TakeProfitLimitOrder",
     "TakeProfitOrder",
     "TimeInForce",
+    "TrailingStopLimitOrder",
+    "TrailingStopOrder",
     "Trigger",
     "parse_amount",
 ]
@@ -53,6 +59,7 @@ TimeInForce = Literal["gtc", "gtd", "ioc", "fok"]
 StpType = Literal["cancel_newest", "cancel_oldest", "cancel_both"]
 PriceType = Literal["static", "pct", "quote"]
 Reference = Literal["last", "index"]
+FeePreference = Literal["base", "quote"]
 
 # Plain decimal text only: no "1_000", no "NaN", no "Infinity", no hex.
 _AMOUNT_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
@@ -149,9 +156,12 @@ class _Order(msgspec.Struct, frozen=True, kw_only=True, tag_field="order_type"):
     qty: Decimal
     time_in_force: TimeInForce | None = None
     expire_time: datetime | None = None
+    effective_time: datetime | None = None  # scheduled start, to the second
     stp_type: StpType | None = None
+    fee_preference: FeePreference | None = None
     cl_ord_id: str | None = None
     order_userref: int | None = None
+    sender_sub_id: str | None = None  # institutional accounts with enhanced STP only
     ref_price: Decimal | None = None
     close: Close | None = None
 
@@ -193,14 +203,50 @@ class TakeProfitLimitOrder(_Order, frozen=True, kw_only=True, tag="take-profit-l
     limit_price: Decimal | None = None
 
 
-OrderIntent = (
+class IcebergOrder(_Order, frozen=True, kw_only=True, tag="iceberg"):
+    """Limit order that shows only `display_qty` on the book (at least 1/15 of `qty`)."""
+
+    limit_price: Decimal
+    display_qty: Decimal
+
+
+class TrailingStopOrder(_Order, frozen=True, kw_only=True, tag="trailing-stop"):
+    """Market order once the price reverts by the trigger's offset from its peak (sell) or trough
+    (buy). The offset is positive and `pct` or `quote`, never `static`."""
+
+    trigger: Trigger
+
+
+class TrailingStopLimitOrder(_Order, frozen=True, kw_only=True, tag="trailing-stop-limit"):
+    """Trailing stop that places a limit order at the trigger price plus `limit_price`, an offset
+    (`quote` or `pct`; 0 means at the trigger). A sell's offset is 0 or negative, a buy's 0 or
+    positive, so the limit sits on the side where it fills."""
+
+    trigger: Trigger
+    limit_price: Decimal
+    limit_price_type: PriceType = "quote"
+
+
+class SettlePositionOrder(_Order, frozen=True, kw_only=True, tag="settle-position"):
+    """Kraken's `settle-position` settles a margin position. momentum is spot only, so the checks
+    always refuse it; the type exists so that a caller gets that refusal, not a crash."""
+
+
+SpotOrder = (
     LimitOrder
     | MarketOrder
     | StopLossOrder
     | TakeProfitOrder
     | StopLossLimitOrder
     | TakeProfitLimitOrder
+    | IcebergOrder
+    | TrailingStopOrder
+    | TrailingStopLimitOrder
 )
+"""Every order type a spot account can send: what the checks let through."""
+
+OrderIntent = SpotOrder | SettlePositionOrder
+"""Every order type Kraken's `add_order` names, `settle-position` included (always refused)."""
 
 
 class Exposure(msgspec.Struct, frozen=True, kw_only=True):

@@ -35,6 +35,7 @@ from momentum.models.intent import (
     LimitOrder,
     MarketOrder,
     OrderIntent,
+    SettlePositionOrder,
     Side,
     StopLossClose,
     StopLossLimitClose,
@@ -503,7 +504,7 @@ def _build(
     order = request.order
     notes: tuple[str, ...] = ()
     pair = table.get(order.symbol)
-    if request.snap and pair is not None:
+    if request.snap and pair is not None and not isinstance(order, SettlePositionOrder):
         match snap_order(order, pair):
             case Success((order, changes)):
                 notes = tuple(

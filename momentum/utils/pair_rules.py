@@ -32,11 +32,12 @@ from momentum.errors import InputInvalid, show
 from momentum.exchange.kraken.instruments import Instrument, InstrumentTable
 from momentum.models.intent import (
     Close,
+    IcebergOrder,
     LimitClose,
     LimitOrder,
     MarketOrder,
-    OrderIntent,
     Side,
+    SpotOrder,
     StopLossClose,
     StopLossLimitClose,
     StopLossLimitOrder,
@@ -45,6 +46,8 @@ from momentum.models.intent import (
     TakeProfitLimitClose,
     TakeProfitLimitOrder,
     TakeProfitOrder,
+    TrailingStopLimitOrder,
+    TrailingStopOrder,
     Trigger,
 )
 
@@ -258,11 +261,18 @@ def _close_prices(close: Close) -> Iterator[tuple[str, Decimal]]:
             assert_never(close)
 
 
-def _status_problems(order: OrderIntent, pair: Instrument) -> Iterator[InputInvalid]:
+def _status_problems(order: SpotOrder, pair: Instrument) -> Iterator[InputInvalid]:
     status = pair.status
     if status == "online":
         return
-    limit_priced = isinstance(order, LimitOrder | StopLossLimitOrder | TakeProfitLimitOrder)
+    limit_priced = isinstance(
+        order,
+        LimitOrder
+        | StopLossLimitOrder
+        | TakeProfitLimitOrder
+        | IcebergOrder
+        | TrailingStopLimitOrder,
+    )
     close_limit_priced = order.close is None or isinstance(
         order.close, LimitClose | StopLossLimitClose | TakeProfitLimitClose
     )
@@ -283,7 +293,7 @@ def _status_problems(order: OrderIntent, pair: Instrument) -> Iterator[InputInva
 
 
 def pair_problems(
-    order: OrderIntent, pair: Instrument, price: Decimal | None
+    order: SpotOrder, pair: Instrument, price: Decimal | None
 ) -> Iterator[InputInvalid]:
     """Every rule of `pair` the order breaks; `price` is the entry price where it is known."""
     yield from _status_problems(order, pair)
@@ -299,6 +309,28 @@ def pair_problems(
             yield from _trigger_problems(order.trigger, "trigger", pair)
             if order.limit_price is not None:
                 yield from _price_problems(order.limit_price, "limit_price", pair)
+        case IcebergOrder():
+            yield from _price_problems(order.limit_price, "limit_price", pair)
+            if not _on_grid(order.display_qty, pair.qty_increment):
+                yield InputInvalid(
+                    field="display_qty",
+                    given=f"{_text(order.display_qty)} is not a multiple of the {pair.symbol} lot "
+                    f"step {_text(pair.qty_increment)}",
+                    accepted="a displayed quantity on the lot step",
+                )
+        case TrailingStopOrder():
+            yield from _trigger_problems(order.trigger, "trigger", pair)
+        case TrailingStopLimitOrder():
+            yield from _trigger_problems(order.trigger, "trigger", pair)
+            if order.limit_price_type == "quote" and not _on_grid(
+                order.limit_price, pair.price_increment
+            ):
+                yield InputInvalid(
+                    field="limit_price",
+                    given=f"{_text(order.limit_price)} is not a multiple of the {pair.symbol} tick "
+                    f"{_text(pair.price_increment)}",
+                    accepted="a quote offset in whole ticks",
+                )
         case _:
             assert_never(order)
     if order.close is not None:
@@ -387,8 +419,8 @@ class _Snapper:
 
 
 def snap_order(
-    order: OrderIntent, pair: Instrument
-) -> Result[tuple[OrderIntent, tuple[Snapped, ...]], tuple[InputInvalid, ...]]:
+    order: SpotOrder, pair: Instrument
+) -> Result[tuple[SpotOrder, tuple[Snapped, ...]], tuple[InputInvalid, ...]]:
     """Round every off-grid value of the order in its safe direction, and say what changed."""
     snapper = _Snapper(pair)
     qty = order.qty
@@ -402,7 +434,7 @@ def snap_order(
     side = order.side
     close_side: Side = "sell" if side == "buy" else "buy"
     close = snapper.close(order.close, close_side)
-    snapped_order: OrderIntent
+    snapped_order: SpotOrder
     match order:
         case LimitOrder():
             snapped_order = msgspec.structs.replace(
@@ -425,6 +457,15 @@ def snap_order(
                 trigger=snapper.trigger(order.trigger, side),
                 limit_price=snapper.optional(order.limit_price, side, "limit_price"),
             )
+        case IcebergOrder():
+            snapped_order = msgspec.structs.replace(
+                order,
+                qty=qty,
+                close=close,
+                limit_price=snapper.price(order.limit_price, side, "limit_price"),
+            )
+        case TrailingStopOrder() | TrailingStopLimitOrder():
+            snapped_order = msgspec.structs.replace(order, qty=qty, close=close)  # offsets stay
         case _:
             assert_never(order)
     if snapper.problems:

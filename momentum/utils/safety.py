@@ -38,13 +38,16 @@ from momentum.exchange.kraken.instruments import InstrumentTable
 from momentum.models.intent import (
     Close,
     Exposure,
+    IcebergOrder,
     LimitClose,
     LimitOrder,
     MarketOrder,
     OrderIntent,
     PriceType,
     Reference,
+    SettlePositionOrder,
     Side,
+    SpotOrder,
     StopLossClose,
     StopLossLimitClose,
     StopLossLimitOrder,
@@ -55,6 +58,8 @@ from momentum.models.intent import (
     TakeProfitLimitOrder,
     TakeProfitOrder,
     TimeInForce,
+    TrailingStopLimitOrder,
+    TrailingStopOrder,
     Trigger,
 )
 from momentum.utils.env import Knobs
@@ -96,6 +101,7 @@ _SYMBOL: Final = re.compile(r"([A-Z0-9]{1,12})/([A-Z0-9]{1,12})")
 _EXACT: Final = DecimalContext(prec=100)  # products of bounded amounts are exact at this precision
 
 _ORDER_TYPES: Final = get_args(OrderIntent)
+_SPOT_TYPES: Final = get_args(SpotOrder)
 _CLOSE_TYPES: Final = get_args(Close)
 _SIDES: Final[tuple[Side, ...]] = get_args(Side)
 _TIFS: Final[tuple[TimeInForce, ...]] = get_args(TimeInForce)
@@ -165,7 +171,7 @@ def effective_close_limit(
     return None if knobs.abs_limit_required else close.trigger_price
 
 
-def entry_price(order: OrderIntent, knobs: Knobs) -> Decimal | None:
+def entry_price(order: SpotOrder, knobs: Knobs) -> Decimal | None:
     """The price the primary order trades at, as well as it can be known now: its limit, else its
     trigger, else the caller's `ref_price`."""
     match order:
@@ -177,8 +183,29 @@ def entry_price(order: OrderIntent, knobs: Knobs) -> Decimal | None:
             return trigger_level(order.trigger, order.ref_price)
         case StopLossLimitOrder() | TakeProfitLimitOrder():
             return effective_limit(order, knobs)
+        case IcebergOrder():
+            return order.limit_price
+        case TrailingStopOrder():
+            return trailing_level(order.side, order.trigger, order.ref_price)
+        case TrailingStopLimitOrder():
+            level = trailing_level(order.side, order.trigger, order.ref_price)
+            if level is None or order.ref_price is None:
+                return None
+            offset = Trigger(price=order.limit_price, price_type=order.limit_price_type)
+            return trigger_level(offset, level)
         case _:
             assert_never(order)
+
+
+def trailing_level(side: Side, trigger: Trigger, ref_price: Decimal | None) -> Decimal | None:
+    """Where a trailing stop placed now would fire if the price turned at once: `ref_price` plus
+    the offset for a buy, minus it for a sell (the bound a notional or cost check can use).
+
+    >>> trailing_level("buy", Trigger(price=Decimal("1"), price_type="pct"), Decimal("100"))
+    Decimal('101.00')
+    """
+    signed = trigger.price if side == "buy" else -trigger.price
+    return trigger_level(Trigger(price=signed, price_type=trigger.price_type), ref_price)
 
 
 def close_side(side: Side) -> Side:
@@ -299,7 +326,7 @@ def cl_ord_id_problems(cl_ord_id: object, field: str) -> Iterator[InputInvalid]:
     )
 
 
-def _identity(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+def _identity(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
     if context.instruments is None:
         yield from symbol_problems(order.symbol, "symbol")
     else:
@@ -329,6 +356,32 @@ def _identity(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
             given=show(context.req_id),
             accepted="a whole number from -2147483648 to 2147483647",
         )
+    yield from cl_ord_id_problems(order.sender_sub_id, "sender_sub_id")
+    if order.fee_preference is not None and order.fee_preference not in ("base", "quote"):
+        yield InputInvalid(
+            field="fee_preference", given=show(order.fee_preference), accepted="base or quote"
+        )
+    effective = order.effective_time
+    if effective is not None:
+        # effective_time: scheduled start, RFC3339 to the second -- docs.kraken.com/api/docs/websocket-v2/add_order
+        if not isinstance(effective, datetime) or effective.utcoffset() is None:
+            yield InputInvalid(
+                field="effective_time",
+                given=show(effective),
+                accepted="a timezone-aware datetime such as 2026-12-01T00:00:00Z",
+            )
+        elif effective.microsecond:
+            yield InputInvalid(
+                field="effective_time",
+                given=show(effective.isoformat()),
+                accepted="whole seconds (Kraken's precision for effective_time)",
+            )
+        elif not effective > context.now:
+            yield InputInvalid(
+                field="effective_time",
+                given=show(effective.isoformat()),
+                accepted="a time after now",
+            )
     if order.stp_type is not None and order.stp_type not in _STPS:
         yield InputInvalid(
             field="stp_type", given=show(order.stp_type), accepted=" or ".join(_STPS)
@@ -345,7 +398,7 @@ def _int32(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value in _INT32
 
 
-def _time_in_force(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+def _time_in_force(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
     tif = order.time_in_force or context.knobs.default_tif
     if tif not in _TIFS:
         yield InputInvalid(field="time_in_force", given=show(tif), accepted=" or ".join(_TIFS))
@@ -398,11 +451,11 @@ def _time_in_force(order: OrderIntent, context: Context) -> Iterator[InputInvali
             )
 
 
-def _type_name(order: OrderIntent | Close) -> str:
+def _type_name(order: SpotOrder | Close) -> str:
     return order.__struct_config__.tag if isinstance(order.__struct_config__.tag, str) else "?"
 
 
-def _prices(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+def _prices(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
     match order:
         case LimitOrder():
             yield from amount_problems(order.limit_price, "limit_price")
@@ -420,8 +473,100 @@ def _prices(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
                     given="missing",
                     accepted="an absolute limit price (a relative trigger cannot stand in for it)",
                 )
+        case IcebergOrder():
+            yield from amount_problems(order.limit_price, "limit_price")
+            yield from _display_qty(order)
+        case TrailingStopOrder():
+            yield from _trailing(order.trigger, "trigger")
+        case TrailingStopLimitOrder():
+            yield from _trailing(order.trigger, "trigger")
+            yield from _trailing_limit(order)
         case _:
             assert_never(order)
+
+
+def _display_qty(order: IcebergOrder) -> Iterator[InputInvalid]:
+    # display_qty: "minimum is 1/15 of order_qty" -- docs.kraken.com/api/docs/websocket-v2/add_order
+    shown = order.display_qty
+    problems = tuple(amount_problems(shown, "display_qty"))
+    yield from problems
+    if problems or not isinstance(order.qty, Decimal) or not _bounded(order.qty):
+        return
+    if _EXACT.multiply(shown, 15) < order.qty or shown > order.qty:
+        least = _EXACT.divide(order.qty, 15)
+        yield InputInvalid(
+            field="display_qty",
+            given=f"{_text(shown)} for an order of {_text(order.qty)}",
+            accepted=f"at least 1/15 of the order ({_text(least)}) and at most the order",
+        )
+
+
+def _trailing(trigger: object, field: str) -> Iterator[InputInvalid]:
+    # trailing: the offset is "always positive, with pct or quote" -- docs.kraken.com/api/docs/websocket-v2/add_order
+    if not isinstance(trigger, Trigger):
+        yield InputInvalid(field=field, given=show(trigger), accepted="a Trigger")
+        return
+    if trigger.reference not in _REFERENCES:
+        yield InputInvalid(
+            field=f"{field}.reference",
+            given=show(trigger.reference),
+            accepted=" or ".join(_REFERENCES),
+        )
+    if trigger.price_type not in ("pct", "quote"):
+        yield InputInvalid(
+            field=f"{field}.price_type",
+            given=show(trigger.price_type),
+            accepted="pct or quote (a trailing offset is relative)",
+        )
+        return
+    limit = "strictly between 0 and 100 percent" if trigger.price_type == "pct" else ""
+    price = trigger.price
+    if (
+        not isinstance(price, Decimal)
+        or not _bounded(price)
+        or not price > 0
+        or (trigger.price_type == "pct" and not price < 100)
+    ):
+        yield InputInvalid(
+            field=f"{field}.price",
+            given=show(price),
+            accepted=f"a positive offset {limit}".rstrip(),
+        )
+
+
+def _trailing_limit(order: TrailingStopLimitOrder) -> Iterator[InputInvalid]:
+    """The limit is an offset from the trigger price; a sell's sits at or below it (0 or
+    negative), a buy's at or above, so the order it places can fill."""
+    if order.limit_price_type not in ("pct", "quote"):
+        yield InputInvalid(
+            field="limit_price_type",
+            given=show(order.limit_price_type),
+            accepted="pct or quote (the limit is an offset from the trigger)",
+        )
+        return
+    offset = order.limit_price
+    if (
+        not isinstance(offset, Decimal)
+        or not _bounded(offset)
+        or (order.limit_price_type == "pct" and not -100 < offset < 100)
+    ):
+        yield InputInvalid(
+            field="limit_price",
+            given=show(offset),
+            accepted="a finite offset from the trigger price (0: at the trigger)",
+        )
+    elif order.side == "sell" and offset > 0:
+        yield InputInvalid(
+            field="limit_price",
+            given=f"{_text(offset)} above a sell's trigger",
+            accepted="an offset of 0 or below for a sell",
+        )
+    elif order.side == "buy" and offset < 0:
+        yield InputInvalid(
+            field="limit_price",
+            given=f"{_text(offset)} below a buy's trigger",
+            accepted="an offset of 0 or above for a buy",
+        )
 
 
 def _stop_limit_side(
@@ -445,7 +590,43 @@ def _stop_limit_side(
         )
 
 
-def _primary_sanity(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+def _fires_at_once(order: SpotOrder) -> Iterator[InputInvalid]:
+    """A stop fires when the price moves against the side (a sell's falls, a buy's rises), a
+    take-profit when it moves in favour. A trigger already on the far side fires at once; that is
+    decidable from a relative trigger's sign, and from a static one with `ref_price`."""
+    if not isinstance(
+        order, StopLossOrder | StopLossLimitOrder | TakeProfitOrder | TakeProfitLimitOrder
+    ):
+        return
+    stop = isinstance(order, StopLossOrder | StopLossLimitOrder)
+    below = (order.side == "sell") == stop  # the trigger must lie below the market
+    kind = "stop" if stop else "take-profit"
+    trigger = order.trigger
+    if trigger.price_type != "static":
+        if (trigger.price < 0) != below:
+            sign = "negative" if below else "positive"
+            yield InputInvalid(
+                field="trigger.price",
+                given=f"{_text(trigger.price)} puts a {order.side} {kind} on the side of the "
+                "market where it fires at once",
+                accepted=f"a {sign} offset",
+            )
+        return
+    ref = order.ref_price
+    if ref is None:
+        return
+    if (below and not trigger.price < ref) or (not below and not trigger.price > ref):
+        where = "below" if below else "above"
+        yield InputInvalid(
+            field="trigger.price",
+            given=f"{_text(trigger.price)} is not {where} the market {_text(ref)}: a {order.side} "
+            f"{kind} there fires at once",
+            accepted=f"a trigger {where} {_text(ref)}",
+        )
+
+
+def _primary_sanity(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
+    yield from _fires_at_once(order)
     if isinstance(order, StopLossLimitOrder) and isinstance(order.trigger, Trigger):
         level = trigger_level(order.trigger, order.ref_price)
         limit = effective_limit(order, context.knobs)
@@ -458,7 +639,7 @@ def _primary_sanity(order: OrderIntent, context: Context) -> Iterator[InputInval
         yield from _stop_limit_side(order.side, level, order.limit_price, "limit_price")
 
 
-def _close_amounts(order: OrderIntent) -> Iterator[InputInvalid]:
+def _close_amounts(order: SpotOrder) -> Iterator[InputInvalid]:
     close = order.close
     if close is None:
         return
@@ -482,7 +663,7 @@ def _close_amounts(order: OrderIntent) -> Iterator[InputInvalid]:
             assert_never(close)
 
 
-def _close(order: OrderIntent, context: Context) -> Iterator[InputInvalid]:
+def _close(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
     """The close's prices against each other and against the entry (amounts already checked)."""
     close = order.close
     if close is None:
@@ -547,7 +728,7 @@ def _close_direction(side: Side, close: Close, entry: Decimal) -> Iterator[Input
 
 def check_input(
     order: OrderIntent, context: Context
-) -> Result[OrderIntent, tuple[InputInvalid, ...]]:
+) -> Result[SpotOrder, tuple[InputInvalid, ...]]:
     """Every input problem of the request at once; `Success(order)` when there is none."""
     if not isinstance(order, _ORDER_TYPES):
         return Failure(
@@ -567,6 +748,17 @@ def check_input(
                 ),
             )
         )
+    if isinstance(order, SettlePositionOrder):
+        # settle-position settles an open leveraged position -- docs.kraken.com/api/docs/websocket-v2/add_order
+        return Failure(
+            (
+                InputInvalid(
+                    field="order_type",
+                    given="'settle-position', which settles a margin position",
+                    accepted="a spot order type; momentum is spot only",
+                ),
+            )
+        )
     problems = (
         *_identity(order, context),
         *_time_in_force(order, context),
@@ -582,10 +774,28 @@ def check_input(
     return Failure(problems) if problems else Success(order)
 
 
+def order_warnings(order: OrderIntent) -> tuple[str, ...]:
+    """Things worth saying that are not refusals.
+
+    >>> from momentum.models.intent import LimitClose
+    >>> order_warnings(LimitOrder(symbol="BTC/USD", side="buy", qty=Decimal(1), limit_price=Decimal(1),
+    ...                           cl_ord_id="abc", close=LimitClose(limit_price=Decimal(2))))[0][:40]
+    'cl_ord_id with a conditional close: Krak'
+    """
+    if isinstance(order, _SPOT_TYPES) and order.cl_ord_id is not None and order.close is not None:
+        # Kraken's SDK says the exchange rejects the pair; the docs are silent, so warn only.
+        return (
+            "cl_ord_id with a conditional close: Kraken's official SDK reports that the exchange "
+            "rejects this pair, though the docs are silent; try it with validate first, or drop "
+            "cl_ord_id (order_userref tags the order instead)",
+        )
+    return ()
+
+
 # --- guards named after their knob ------------------------------------------------------------
 
 
-def entry_max_notional(order: OrderIntent, context: Context) -> Result[OrderIntent, GuardRefused]:
+def entry_max_notional(order: SpotOrder, context: Context) -> Result[SpotOrder, GuardRefused]:
     """ENTRY_MAX_NOTIONAL: every buy leg's qty x price must not exceed the cap (quote currency).
 
     A buy whose price cannot be known (a market buy without `ref_price`) cannot be bounded, so it
@@ -624,7 +834,7 @@ def entry_max_notional(order: OrderIntent, context: Context) -> Result[OrderInte
     )
 
 
-def one_position_only(order: OrderIntent, context: Context) -> Result[OrderIntent, GuardRefused]:
+def one_position_only(order: SpotOrder, context: Context) -> Result[SpotOrder, GuardRefused]:
     """ONE_POSITION_ONLY: with it on, a buy entry is refused while a position is open."""
     open_positions = context.exposure.open_positions
     if not context.knobs.one_position_only or order.side != "buy" or open_positions == 0:
@@ -638,7 +848,7 @@ def one_position_only(order: OrderIntent, context: Context) -> Result[OrderInten
     )
 
 
-def abs_limit_required(order: OrderIntent, context: Context) -> Result[OrderIntent, GuardRefused]:
+def abs_limit_required(order: SpotOrder, context: Context) -> Result[SpotOrder, GuardRefused]:
     """ABS_LIMIT_REQUIRED: with it on, every `*-limit` primary and close carries its own limit.
 
     With it off, a missing limit falls back to the trigger price (limit = trigger).
@@ -663,7 +873,7 @@ def abs_limit_required(order: OrderIntent, context: Context) -> Result[OrderInte
     )
 
 
-def allow_live(order: OrderIntent, context: Context) -> Result[OrderIntent, GuardRefused]:
+def allow_live(order: SpotOrder, context: Context) -> Result[SpotOrder, GuardRefused]:
     """ALLOW_LIVE: a live order (`validate=false`) needs ALLOW_LIVE=1 and an explicit request."""
     if not context.live or context.knobs.allow_live:
         return Success(order)
@@ -681,14 +891,14 @@ _GUARDS: Final = (entry_max_notional, one_position_only, abs_limit_required, all
 _PRICE_FREE_GUARDS: Final = (one_position_only, abs_limit_required, allow_live)
 
 
-def check_order(order: OrderIntent, context: Context) -> Result[OrderIntent, tuple[Problem, ...]]:
+def check_order(order: OrderIntent, context: Context) -> Result[SpotOrder, tuple[Problem, ...]]:
     """Run the input checks and every guard; all problems of the request together, or the order.
 
     `ENTRY_MAX_NOTIONAL` multiplies prices, so it runs only once the input passed its checks.
     """
-    checked: Result[OrderIntent, tuple[Problem, ...]] = check_input(order, context)
-    if not isinstance(order, _ORDER_TYPES) or not isinstance(context.now, datetime):
-        return checked  # nothing to guard: the request is not an order at all
+    checked: Result[SpotOrder, tuple[Problem, ...]] = check_input(order, context)
+    if not isinstance(order, _SPOT_TYPES) or not isinstance(context.now, datetime):
+        return checked  # nothing to guard: not a spot order at all
     guards = _GUARDS if isinstance(checked, Success) else _PRICE_FREE_GUARDS
     _, refused = partition(guard(order, context) for guard in guards)
     problems = (*checked.swap().value_or(()), *refused)

@@ -11,7 +11,7 @@ from momentum.errors import Problem
 from momentum.exchange.kraken.instruments import Instrument, load_default_instruments
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, AddOrderParams, decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
-from momentum.models.intent import LimitOrder, OrderIntent, parse_amount
+from momentum.models.intent import LimitOrder, SpotOrder, parse_amount
 from momentum.utils.env import Knobs, load_knobs, parse_knobs
 from momentum.utils.safety import Context, check_order
 from tests.typing.readme_example import entry_message
@@ -25,7 +25,7 @@ def test_public_functions_have_precise_result_types() -> None:
     built = build_add_order(ORDER, CONTEXT)
     assert_type(built, Result[AddOrder, tuple[Problem, ...]])
     assert_type(build_add_order_json(ORDER, CONTEXT), Result[bytes, tuple[Problem, ...]])
-    assert_type(check_order(ORDER, CONTEXT), Result[OrderIntent, tuple[Problem, ...]])
+    assert_type(check_order(ORDER, CONTEXT), Result[SpotOrder, tuple[Problem, ...]])
     assert_type(parse_amount("1", "--qty").unwrap(), Decimal)
     assert_type(parse_knobs({}, {}, file_label="f").unwrap(), Knobs)
     assert_type(load_knobs({}, Path("/nonexistent/knobs")).value_or(Knobs()), Knobs)

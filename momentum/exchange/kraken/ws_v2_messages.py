@@ -43,7 +43,14 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from momentum.errors import InputInvalid, show
-from momentum.models.intent import PriceType, Reference, Side, StpType, TimeInForce
+from momentum.models.intent import (
+    FeePreference,
+    PriceType,
+    Reference,
+    Side,
+    StpType,
+    TimeInForce,
+)
 
 __all__ = [
     "AddOrder",
@@ -54,21 +61,24 @@ __all__ = [
     "ConditionalStopLossLimit",
     "ConditionalTakeProfit",
     "ConditionalTakeProfitLimit",
+    "ConditionalTrailingStop",
+    "ConditionalTrailingStopLimit",
     "FeePreference",
+    "IcebergParams",
     "LimitParams",
     "MarketParams",
     "StopLossLimitParams",
     "StopLossParams",
     "TakeProfitLimitParams",
     "TakeProfitParams",
+    "TrailingStopLimitParams",
+    "TrailingStopParams",
     "Triggers",
     "decode",
     "encode",
     "numbers",
     "wire_number",
 ]
-
-FeePreference = Literal["base", "quote"]
 
 
 class _Wire(
@@ -112,15 +122,17 @@ class ConditionalLimit(_Conditional, frozen=True, kw_only=True, tag="limit"):
 
 
 class ConditionalStopLoss(_Conditional, frozen=True, kw_only=True, tag="stop-loss"):
-    """`conditional` for `order_type=stop-loss`."""
+    """`conditional` for `order_type=stop-loss`; a relative trigger carries `trigger_price_type`."""
 
     trigger_price: Decimal
+    trigger_price_type: PriceType | None = None  # absent: static
 
 
 class ConditionalTakeProfit(_Conditional, frozen=True, kw_only=True, tag="take-profit"):
     """`conditional` for `order_type=take-profit`."""
 
     trigger_price: Decimal
+    trigger_price_type: PriceType | None = None
 
 
 class ConditionalStopLossLimit(_Conditional, frozen=True, kw_only=True, tag="stop-loss-limit"):
@@ -128,6 +140,7 @@ class ConditionalStopLossLimit(_Conditional, frozen=True, kw_only=True, tag="sto
 
     trigger_price: Decimal
     limit_price: Decimal
+    trigger_price_type: PriceType | None = None
 
 
 class ConditionalTakeProfitLimit(_Conditional, frozen=True, kw_only=True, tag="take-profit-limit"):
@@ -135,6 +148,25 @@ class ConditionalTakeProfitLimit(_Conditional, frozen=True, kw_only=True, tag="t
 
     trigger_price: Decimal
     limit_price: Decimal
+    trigger_price_type: PriceType | None = None
+
+
+class ConditionalTrailingStop(_Conditional, frozen=True, kw_only=True, tag="trailing-stop"):
+    """`conditional` for `order_type=trailing-stop`: a positive offset, `pct` or `quote`."""
+
+    trigger_price: Decimal
+    trigger_price_type: PriceType
+
+
+class ConditionalTrailingStopLimit(
+    _Conditional, frozen=True, kw_only=True, tag="trailing-stop-limit"
+):
+    """`conditional` for `order_type=trailing-stop-limit`: trigger and limit are both offsets."""
+
+    trigger_price: Decimal
+    trigger_price_type: PriceType
+    limit_price: Decimal
+    limit_price_type: PriceType
 
 
 Conditional = (
@@ -143,6 +175,8 @@ Conditional = (
     | ConditionalTakeProfit
     | ConditionalStopLossLimit
     | ConditionalTakeProfitLimit
+    | ConditionalTrailingStop
+    | ConditionalTrailingStopLimit
 )
 
 
@@ -214,6 +248,28 @@ class TakeProfitLimitParams(_Params, frozen=True, kw_only=True, tag="take-profit
     limit_price: Decimal
 
 
+class IcebergParams(_Params, frozen=True, kw_only=True, tag="iceberg"):
+    """`add_order` params for `order_type=iceberg`; `display_qty` is at least 1/15 of the order."""
+
+    limit_price: Decimal
+    display_qty: Decimal
+
+
+class TrailingStopParams(_Params, frozen=True, kw_only=True, tag="trailing-stop"):
+    """`add_order` params for `order_type=trailing-stop`."""
+
+    triggers: Triggers
+
+
+class TrailingStopLimitParams(_Params, frozen=True, kw_only=True, tag="trailing-stop-limit"):
+    """`add_order` params for `order_type=trailing-stop-limit`: `limit_price` is an offset from the
+    trigger price, read with `limit_price_type` (always sent)."""
+
+    triggers: Triggers
+    limit_price: Decimal
+    limit_price_type: PriceType
+
+
 AddOrderParams = (
     LimitParams
     | MarketParams
@@ -221,6 +277,9 @@ AddOrderParams = (
     | TakeProfitParams
     | StopLossLimitParams
     | TakeProfitLimitParams
+    | IcebergParams
+    | TrailingStopParams
+    | TrailingStopLimitParams
 )
 
 

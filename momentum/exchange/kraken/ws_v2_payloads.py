@@ -40,23 +40,31 @@ from momentum.exchange.kraken.ws_v2_messages import (
     ConditionalStopLossLimit,
     ConditionalTakeProfit,
     ConditionalTakeProfitLimit,
+    ConditionalTrailingStop,
+    ConditionalTrailingStopLimit,
+    IcebergParams,
     LimitParams,
     MarketParams,
     StopLossLimitParams,
     StopLossParams,
     TakeProfitLimitParams,
     TakeProfitParams,
+    TrailingStopLimitParams,
+    TrailingStopParams,
     Triggers,
     encode,
     wire_number,
 )
 from momentum.models.intent import (
     Close,
+    FeePreference,
+    IcebergOrder,
     LimitClose,
     LimitOrder,
     MarketOrder,
     OrderIntent,
     Side,
+    SpotOrder,
     StopLossClose,
     StopLossLimitClose,
     StopLossLimitOrder,
@@ -67,6 +75,8 @@ from momentum.models.intent import (
     TakeProfitLimitOrder,
     TakeProfitOrder,
     TimeInForce,
+    TrailingStopLimitOrder,
+    TrailingStopOrder,
     Trigger,
 )
 from momentum.utils.env import Knobs
@@ -86,7 +96,7 @@ def build_add_order(order: OrderIntent, context: Context) -> Result[AddOrder, tu
 
     Every problem of the request comes back at once in the `Failure`.
     """
-    checked: Result[OrderIntent, tuple[Problem, ...]] = check_order(order, context)
+    checked: Result[SpotOrder, tuple[Problem, ...]] = check_order(order, context)
     return checked.map(lambda intent: render_add_order(intent, context))
 
 
@@ -166,13 +176,16 @@ class _Common(TypedDict):
     deadline: str
     time_in_force: TimeInForce
     expire_time: str | None
+    effective_time: str | None
     stp_type: StpType
+    fee_preference: FeePreference | None
     cl_ord_id: str | None
     order_userref: int | None
+    sender_sub_id: str | None
     conditional: Conditional | None
 
 
-def render_add_order(order: OrderIntent, context: Context) -> AddOrder:
+def render_add_order(order: SpotOrder, context: Context) -> AddOrder:
     """Render a checked intent as `add_order`; total, and only meaningful after `check_order`."""
     knobs = context.knobs
     time_in_force = order.time_in_force or knobs.default_tif
@@ -186,9 +199,14 @@ def render_add_order(order: OrderIntent, context: Context) -> AddOrder:
         "deadline": deadline_text(context.now, knobs.deadline_ms),
         "time_in_force": time_in_force,
         "expire_time": None if order.expire_time is None else _seconds_text(order.expire_time),
+        "effective_time": None
+        if order.effective_time is None
+        else _seconds_text(order.effective_time),
         "stp_type": order.stp_type or knobs.default_stp,
+        "fee_preference": order.fee_preference,
         "cl_ord_id": order.cl_ord_id,
         "order_userref": order.order_userref,
+        "sender_sub_id": order.sender_sub_id,
         "conditional": None if order.close is None else _conditional(order.close, knobs),
     }
     params: AddOrderParams
@@ -217,15 +235,31 @@ def render_add_order(order: OrderIntent, context: Context) -> AddOrder:
                 triggers=_triggers(order.trigger),
                 limit_price=wire_number(_or(effective_limit(order, knobs), order.trigger.price)),
             )
+        case IcebergOrder():
+            params = IcebergParams(
+                **common,
+                limit_price=wire_number(order.limit_price),
+                display_qty=wire_number(order.display_qty),
+            )
+        case TrailingStopOrder():
+            params = TrailingStopParams(**common, triggers=_triggers(order.trigger))
+        case TrailingStopLimitOrder():
+            params = TrailingStopLimitParams(
+                **common,
+                triggers=_triggers(order.trigger),
+                limit_price=wire_number(order.limit_price),
+                limit_price_type=order.limit_price_type,
+            )
         case _:
             assert_never(order)
     return AddOrder(params=params, req_id=context.req_id)
 
 
-def _moment(text: str | None) -> datetime | None:
-    return (
-        None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    )
+def _moment(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _trigger(triggers: Triggers) -> Trigger:
@@ -234,7 +268,7 @@ def _trigger(triggers: Triggers) -> Trigger:
     )
 
 
-def _close(conditional: Conditional) -> Close:
+def _close(conditional: Conditional) -> Close | None:
     match conditional:
         case ConditionalLimit():
             return LimitClose(limit_price=Decimal(conditional.limit_price))
@@ -252,6 +286,8 @@ def _close(conditional: Conditional) -> Close:
                 trigger_price=Decimal(conditional.trigger_price),
                 limit_price=Decimal(conditional.limit_price),
             )
+        case ConditionalTrailingStop() | ConditionalTrailingStopLimit():
+            return None  # no close intent takes a trailing close yet
         case _:
             assert_never(conditional)
 
@@ -262,47 +298,72 @@ class _IntentCommon(TypedDict):
     qty: Decimal
     time_in_force: TimeInForce | None
     expire_time: datetime | None
+    effective_time: datetime | None
     stp_type: StpType | None
+    fee_preference: FeePreference | None
     cl_ord_id: str | None
     order_userref: int | None
+    sender_sub_id: str | None
     ref_price: Decimal | None
     close: Close | None
 
 
 def intent_of(
     message: AddOrder, *, ref_price: Decimal | None = None
-) -> Result[OrderIntent, InputInvalid]:
+) -> Result[SpotOrder, InputInvalid]:
     """The intent a message says, so a message read back can be checked and built again.
 
     `ref_price` is not on the wire; pass the one the message was built with.
     """
     params = message.params
-    expire_time = None if params.expire_time is None else _moment(params.expire_time)
-    if params.expire_time is not None and expire_time is None:
+    moments: dict[str, datetime | None] = {}
+    for name in ("expire_time", "effective_time"):
+        text = getattr(params, name)
+        moments[name] = None if text is None else _moment(text)
+        if text is not None and moments[name] is None:
+            return Failure(
+                InputInvalid(
+                    field=f"params.{name}",
+                    given=show(text),
+                    accepted="RFC3339 UTC to the second, such as 2026-12-01T00:00:00Z",
+                )
+            )
+    conditional = params.conditional
+    close = None if conditional is None else _close(conditional)
+    relative = getattr(conditional, "trigger_price_type", None) not in (None, "static")
+    if conditional is not None and (close is None or relative):
         return Failure(
             InputInvalid(
-                field="params.expire_time",
-                given=show(params.expire_time),
-                accepted="RFC3339 UTC to the second, such as 2026-12-01T00:00:00Z",
+                field="params.conditional",
+                given=f"a {show(conditional.__struct_config__.tag)} close"
+                + (" with a relative trigger" if relative else ""),
+                accepted="a close with absolute prices: limit, stop-loss(-limit) or "
+                "take-profit(-limit)",
             )
         )
-    return Success(_intent(params, expire_time, ref_price))
+    return Success(_intent(params, moments, close, ref_price))
 
 
 def _intent(
-    params: AddOrderParams, expire_time: datetime | None, ref_price: Decimal | None
-) -> OrderIntent:
+    params: AddOrderParams,
+    moments: dict[str, datetime | None],
+    close: Close | None,
+    ref_price: Decimal | None,
+) -> SpotOrder:
     common: _IntentCommon = {
         "symbol": params.symbol,
         "side": params.side,
         "qty": Decimal(params.order_qty),
         "time_in_force": params.time_in_force,
-        "expire_time": expire_time,
+        "expire_time": moments["expire_time"],
+        "effective_time": moments["effective_time"],
         "stp_type": params.stp_type,
+        "fee_preference": params.fee_preference,
         "cl_ord_id": params.cl_ord_id,
         "order_userref": params.order_userref,
+        "sender_sub_id": params.sender_sub_id,
         "ref_price": ref_price,
-        "close": None if params.conditional is None else _close(params.conditional),
+        "close": close,
     }
     match params:
         case LimitParams():
@@ -322,6 +383,21 @@ def _intent(
         case TakeProfitLimitParams():
             return TakeProfitLimitOrder(
                 **common, trigger=_trigger(params.triggers), limit_price=Decimal(params.limit_price)
+            )
+        case IcebergParams():
+            return IcebergOrder(
+                **common,
+                limit_price=Decimal(params.limit_price),
+                display_qty=Decimal(params.display_qty),
+            )
+        case TrailingStopParams():
+            return TrailingStopOrder(**common, trigger=_trigger(params.triggers))
+        case TrailingStopLimitParams():
+            return TrailingStopLimitOrder(
+                **common,
+                trigger=_trigger(params.triggers),
+                limit_price=Decimal(params.limit_price),
+                limit_price_type=params.limit_price_type,
             )
         case _:
             assert_never(params)
