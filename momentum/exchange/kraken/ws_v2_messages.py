@@ -30,7 +30,7 @@ digits given: `encode` writes `0.00000001`, where `str(Decimal)` would write `1E
 >>> message = AddOrder(params=MarketParams(side="sell", order_qty=wire_number(Decimal("0.00000001")),
 ...     symbol="BTC/USD", margin=False, validate=True, deadline="2026-11-28T09:00:05.123Z"))
 >>> encode(message).unwrap()
-b'{"method":"add_order","params":{"order_type":"market","side":"sell","order_qty":0.00000001,"symbol":"BTC/USD","margin":false,"validate":true,"deadline":"2026-11-28T09:00:05.123Z"}}'
+b'{"method":"add_order","params":{"order_type":"market","side":"sell","order_qty":0.00000001,"margin":false,"symbol":"BTC/USD","validate":true,"deadline":"2026-11-28T09:00:05.123Z"}}'
 >>> decode(encode(message).unwrap()).unwrap() == message
 True
 """
@@ -55,6 +55,22 @@ from momentum.models.intent import (
 __all__ = [
     "AddOrder",
     "AddOrderParams",
+    "AmendOrder",
+    "AmendOrderParams",
+    "BatchAdd",
+    "BatchAddParams",
+    "BatchIceberg",
+    "BatchLimit",
+    "BatchMarket",
+    "BatchOrder",
+    "BatchStopLoss",
+    "BatchStopLossLimit",
+    "BatchTakeProfit",
+    "BatchTakeProfitLimit",
+    "BatchTrailingStop",
+    "BatchTrailingStopLimit",
+    "CancelOrder",
+    "CancelOrderParams",
     "Conditional",
     "ConditionalLimit",
     "ConditionalStopLoss",
@@ -67,6 +83,7 @@ __all__ = [
     "IcebergParams",
     "LimitParams",
     "MarketParams",
+    "Request",
     "StopLossLimitParams",
     "StopLossParams",
     "TakeProfitLimitParams",
@@ -75,6 +92,7 @@ __all__ = [
     "TrailingStopParams",
     "Triggers",
     "decode",
+    "decode_request",
     "encode",
     "numbers",
     "wire_number",
@@ -183,19 +201,12 @@ Conditional = (
 # --- params: tagged on order_type ------------------------------------------------------------
 
 
-class _Params(_Wire, frozen=True, kw_only=True, tag_field="order_type"):
-    """`add_order` params shared by every spot order type.
-
-    `token` is left `None` by every builder: a sender adds it at send time, so no message that
-    momentum prints carries one.
-    """
+class _OrderFields(_Wire, frozen=True, kw_only=True, tag_field="order_type"):
+    """The fields of one order, shared by `add_order` params and a `batch_add` order."""
 
     side: Side
     order_qty: Decimal
-    symbol: str
     margin: Literal[False]
-    validate: bool
-    deadline: str  # RFC3339 UTC with milliseconds
     time_in_force: TimeInForce | None = None
     expire_time: str | None = None  # RFC3339 UTC, seconds; with `gtd` only
     effective_time: str | None = None
@@ -206,6 +217,18 @@ class _Params(_Wire, frozen=True, kw_only=True, tag_field="order_type"):
     reduce_only: Literal[False] = False
     sender_sub_id: str | None = None
     conditional: Conditional | None = None
+
+
+class _Params(_OrderFields, frozen=True, kw_only=True):
+    """`add_order` params shared by every spot order type.
+
+    `token` is left `None` by every builder: a sender adds it at send time, so no message that
+    momentum prints carries one.
+    """
+
+    symbol: str
+    validate: bool
+    deadline: str  # RFC3339 UTC with milliseconds
     token: str | None = None
 
 
@@ -293,6 +316,149 @@ class AddOrder(_Wire, frozen=True, kw_only=True, tag_field="method", tag="add_or
     req_id: int | None = None
 
 
+# --- batch_add: the same orders without symbol, validate, deadline and token -----------------------
+
+
+class BatchLimit(_OrderFields, frozen=True, kw_only=True, tag="limit"):
+    """A `batch_add` order of type `limit` (docs.kraken.com/api/docs/websocket-v2/batch_add)."""
+
+    limit_price: Decimal
+    post_only: bool = False
+
+
+class BatchMarket(_OrderFields, frozen=True, kw_only=True, tag="market"):
+    """A `batch_add` order of type `market`."""
+
+    cash_order_qty: Decimal | None = None
+
+
+class BatchStopLoss(_OrderFields, frozen=True, kw_only=True, tag="stop-loss"):
+    """A `batch_add` order of type `stop-loss`."""
+
+    triggers: Triggers
+
+
+class BatchTakeProfit(_OrderFields, frozen=True, kw_only=True, tag="take-profit"):
+    """A `batch_add` order of type `take-profit`."""
+
+    triggers: Triggers
+
+
+class BatchStopLossLimit(_OrderFields, frozen=True, kw_only=True, tag="stop-loss-limit"):
+    """A `batch_add` order of type `stop-loss-limit`."""
+
+    triggers: Triggers
+    limit_price: Decimal
+
+
+class BatchTakeProfitLimit(_OrderFields, frozen=True, kw_only=True, tag="take-profit-limit"):
+    """A `batch_add` order of type `take-profit-limit`."""
+
+    triggers: Triggers
+    limit_price: Decimal
+
+
+class BatchIceberg(_OrderFields, frozen=True, kw_only=True, tag="iceberg"):
+    """A `batch_add` order of type `iceberg`."""
+
+    limit_price: Decimal
+    display_qty: Decimal
+
+
+class BatchTrailingStop(_OrderFields, frozen=True, kw_only=True, tag="trailing-stop"):
+    """A `batch_add` order of type `trailing-stop`."""
+
+    triggers: Triggers
+
+
+class BatchTrailingStopLimit(_OrderFields, frozen=True, kw_only=True, tag="trailing-stop-limit"):
+    """A `batch_add` order of type `trailing-stop-limit`."""
+
+    triggers: Triggers
+    limit_price: Decimal
+    limit_price_type: PriceType
+
+
+BatchOrder = (
+    BatchLimit
+    | BatchMarket
+    | BatchStopLoss
+    | BatchTakeProfit
+    | BatchStopLossLimit
+    | BatchTakeProfitLimit
+    | BatchIceberg
+    | BatchTrailingStop
+    | BatchTrailingStopLimit
+)
+
+
+class BatchAddParams(_Wire, frozen=True, kw_only=True):
+    """`batch_add` params: one symbol, 2 to 15 orders, and `deadline`/`validate` for the batch."""
+
+    symbol: str
+    orders: list[BatchOrder]
+    validate: bool
+    deadline: str
+    token: str | None = None
+
+
+class BatchAdd(_Wire, frozen=True, kw_only=True, tag_field="method", tag="batch_add"):
+    """`batch_add` request envelope (docs.kraken.com/api/docs/websocket-v2/batch_add)."""
+
+    params: BatchAddParams
+    req_id: int | None = None
+
+
+# --- amend_order and cancel_order ---------------------------------------------------------------
+
+
+class AmendOrderParams(_Wire, frozen=True, kw_only=True):
+    """`amend_order` params (docs.kraken.com/api/docs/websocket-v2/amend_order).
+
+    Exactly one of `order_id`/`cl_ord_id`. The trigger is flat (`trigger_price`), not a `triggers`
+    object as on add. There is no `validate`: an amend always changes a live order.
+    """
+
+    order_id: str | None = None
+    cl_ord_id: str | None = None
+    order_qty: Decimal
+    display_qty: Decimal | None = None
+    limit_price: Decimal | None = None
+    limit_price_type: PriceType | None = None
+    post_only: bool = False
+    trigger_price: Decimal | None = None
+    trigger_price_type: PriceType | None = None
+    deadline: str
+    token: str | None = None
+
+
+class AmendOrder(_Wire, frozen=True, kw_only=True, tag_field="method", tag="amend_order"):
+    """`amend_order` request envelope."""
+
+    params: AmendOrderParams
+    req_id: int | None = None
+
+
+class CancelOrderParams(_Wire, frozen=True, kw_only=True):
+    """`cancel_order` params (docs.kraken.com/api/docs/websocket-v2/cancel_order): lists of ids."""
+
+    order_id: list[str] | None = None
+    cl_ord_id: list[str] | None = None
+    order_userref: list[int] | None = None
+    token: str | None = None
+
+
+class CancelOrder(_Wire, frozen=True, kw_only=True, tag_field="method", tag="cancel_order"):
+    """`cancel_order` request envelope."""
+
+    params: CancelOrderParams
+    req_id: int | None = None
+
+
+Request = AddOrder | BatchAdd | AmendOrder | CancelOrder
+"""Every request momentum builds, told apart by `method`."""
+
+
 # --- numbers and JSON --------------------------------------------------------------------------
 
 
@@ -321,6 +487,7 @@ def _enc_hook(value: object) -> msgspec.Raw:
 
 _ENCODER: Final = msgspec.json.Encoder(decimal_format="number", enc_hook=_enc_hook)
 _DECODER: Final = msgspec.json.Decoder(AddOrder)
+_REQUEST_DECODER: Final = msgspec.json.Decoder(Request)
 
 
 def numbers(message: msgspec.Struct, path: str = "") -> Iterator[tuple[str, Decimal]]:
@@ -331,9 +498,13 @@ def numbers(message: msgspec.Struct, path: str = "") -> Iterator[tuple[str, Deci
             yield f"{path}{name}", value
         elif isinstance(value, msgspec.Struct):
             yield from numbers(value, f"{path}{name}.")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, msgspec.Struct):
+                    yield from numbers(item, f"{path}{name}[{index}].")
 
 
-def encode(message: AddOrder) -> Result[bytes, InputInvalid]:
+def encode(message: Request) -> Result[bytes, InputInvalid]:
     """JSON bytes of a message; refuses a non-finite number, which JSON cannot carry.
 
     `decimal_format="number"` would write `NaN` raw (invalid JSON), so finiteness is checked first.
@@ -342,6 +513,19 @@ def encode(message: AddOrder) -> Result[bytes, InputInvalid]:
         if not value.is_finite():
             return Failure(InputInvalid(field=path, given=show(value), accepted="a finite number"))
     return Success(_ENCODER.encode(message))
+
+
+def decode_request(data: bytes | str) -> Result[Request, InputInvalid]:
+    """Decode any request momentum models (`add_order`, `batch_add`, `amend_order`,
+    `cancel_order`), strictly: an unknown key or a wrong type is a problem naming its path."""
+    try:
+        return Success(_REQUEST_DECODER.decode(data))
+    except msgspec.ValidationError as error:
+        return Failure(
+            InputInvalid(field="message", given=str(error), accepted="a request message")
+        )
+    except msgspec.DecodeError as error:
+        return Failure(InputInvalid(field="message", given=str(error), accepted="valid JSON"))
 
 
 def decode(data: bytes | str) -> Result[AddOrder, InputInvalid]:

@@ -21,7 +21,7 @@ No message carries a `token`: a sender adds it at send time.
 >>> context = Context(knobs=Knobs(entry_max_notional=Decimal(50)),
 ...                   now=datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=UTC))
 >>> print(build_add_order_json(order, context).unwrap().decode())
-{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":0.001,"symbol":"BTC/USD","margin":false,"validate":true,"deadline":"2026-11-28T09:00:05.123Z","time_in_force":"gtc","stp_type":"cancel_newest","conditional":{"order_type":"stop-loss-limit","trigger_price":28410,"limit_price":28400},"limit_price":28440,"post_only":true}}
+{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":0.001,"margin":false,"time_in_force":"gtc","stp_type":"cancel_newest","conditional":{"order_type":"stop-loss-limit","trigger_price":28410,"limit_price":28400},"symbol":"BTC/USD","validate":true,"deadline":"2026-11-28T09:00:05.123Z","limit_price":28440,"post_only":true}}
 """
 
 from datetime import UTC, datetime, timedelta
