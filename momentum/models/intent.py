@@ -25,6 +25,8 @@ from momentum.errors import InputInvalid, show
 
 __all__ = [
     "AMOUNT_ACCEPTED",
+    "Amend",
+    "Cancel",
     "Close",
     "Exposure",
     "FeePreference",
@@ -253,3 +255,31 @@ class Exposure(msgspec.Struct, frozen=True, kw_only=True):
     """What the caller's position tracker reports; `ONE_POSITION_ONLY` reads it."""
 
     open_positions: int = 0
+
+
+class Amend(msgspec.Struct, frozen=True, kw_only=True):
+    """Change a resting order in place (`amend_order`): by `order_id` or `cl_ord_id`, exactly one.
+
+    `qty` is the new total quantity. Prices left `None` are unchanged; a price's type is sent with
+    it (the exchange's default differs for trailing-stop-limit orders). `remaining_qty`, when the
+    caller knows it, is what `display_qty` is held against (at least 1/15 of it).
+    """
+
+    order_id: str | None = None
+    cl_ord_id: str | None = None
+    qty: Decimal
+    limit_price: Decimal | None = None
+    limit_price_type: PriceType = "static"
+    trigger_price: Decimal | None = None
+    trigger_price_type: PriceType = "static"
+    post_only: bool = False
+    display_qty: Decimal | None = None
+    remaining_qty: Decimal | None = None
+
+
+class Cancel(msgspec.Struct, frozen=True, kw_only=True):
+    """Cancel resting orders (`cancel_order`) by any mix of ids; at least one id."""
+
+    order_ids: tuple[str, ...] = ()
+    cl_ord_ids: tuple[str, ...] = ()
+    order_userrefs: tuple[int, ...] = ()

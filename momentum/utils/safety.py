@@ -36,6 +36,8 @@ from returns.result import Failure, Result, Success
 from momentum.errors import GuardRefused, InputInvalid, Problem, show
 from momentum.exchange.kraken.instruments import InstrumentTable
 from momentum.models.intent import (
+    Amend,
+    Cancel,
     Close,
     Exposure,
     IcebergOrder,
@@ -72,6 +74,8 @@ __all__ = [
     "abs_limit_required",
     "allow_live",
     "amount_problems",
+    "check_amend",
+    "check_cancel",
     "check_input",
     "check_order",
     "cl_ord_id_problems",
@@ -790,6 +794,107 @@ def order_warnings(order: OrderIntent) -> tuple[str, ...]:
             "cl_ord_id (order_userref tags the order instead)",
         )
     return ()
+
+
+# --- amend_order and cancel_order --------------------------------------------------------------
+
+_ORDER_ID: Final = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def _live_only(kind: str, context: Context) -> Iterator[GuardRefused]:
+    if not context.knobs.allow_live:
+        yield GuardRefused(
+            guard="ALLOW_LIVE",
+            figures=f"{kind} has no validate mode: it always acts on a live order, and ALLOW_LIVE=0",
+            remedy="set ALLOW_LIVE=1 to build it",
+        )
+
+
+def _ids(values: object, field: str, pattern: re.Pattern[str]) -> Iterator[InputInvalid]:
+    if not isinstance(values, tuple | list):
+        yield InputInvalid(field=field, given=show(values), accepted="a list of ids")
+        return
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or pattern.fullmatch(value) is None:
+            yield InputInvalid(field=f"{field}[{index}]", given=show(value),
+                               accepted="an id in Kraken's format")  # fmt: skip
+
+
+def _offset_or_price(
+    value: Decimal | None, price_type: object, field: str
+) -> Iterator[InputInvalid]:
+    if value is None:
+        return
+    if price_type not in _PRICE_TYPES:
+        yield InputInvalid(field=f"{field}_type", given=show(price_type),
+                           accepted=" or ".join(_PRICE_TYPES))  # fmt: skip
+    elif price_type == "static":
+        yield from amount_problems(value, field)
+    elif (
+        not isinstance(value, Decimal)
+        or not _bounded(value)
+        or (price_type == "pct" and not -100 < value < 100)
+    ):
+        yield InputInvalid(field=field, given=show(value),
+                           accepted="a finite offset (pct strictly between -100 and 100)")  # fmt: skip
+
+
+def check_amend(amend: Amend, context: Context) -> Result[Amend, tuple[Problem, ...]]:
+    """`amend_order`: exactly one id, a positive quantity, prices with their types, the displayed
+    part at least 1/15 of what remains; and `ALLOW_LIVE`, since an amend has no validate mode."""
+    found: list[Problem] = []
+    if (amend.order_id is None) == (amend.cl_ord_id is None):
+        found.append(InputInvalid(field="order_id", given="both or neither of order_id and cl_ord_id",
+                                  accepted="exactly one of them"))  # fmt: skip
+    if amend.order_id is not None:
+        found.extend(_ids((amend.order_id,), "order_id", _ORDER_ID))
+    found.extend(cl_ord_id_problems(amend.cl_ord_id, "cl_ord_id"))
+    found.extend(amount_problems(amend.qty, "qty"))
+    found.extend(_offset_or_price(amend.limit_price, amend.limit_price_type, "limit_price"))
+    found.extend(_offset_or_price(amend.trigger_price, amend.trigger_price_type, "trigger_price"))
+    if amend.post_only and amend.limit_price is None:
+        found.append(InputInvalid(field="post_only", given="set without a new limit_price",
+                                  accepted="post_only with a limit_price change"))  # fmt: skip
+    if amend.display_qty is not None:
+        shown = tuple(amount_problems(amend.display_qty, "display_qty"))
+        found.extend(shown)
+        remaining = amend.remaining_qty if amend.remaining_qty is not None else amend.qty
+        # display_qty: at least 1/15 of the remaining quantity -- docs.kraken.com/api/docs/websocket-v2/amend_order
+        if (
+            not shown
+            and isinstance(remaining, Decimal)
+            and _bounded(remaining)
+            and (_EXACT.multiply(amend.display_qty, 15) < remaining)
+        ):
+            found.append(InputInvalid(
+                field="display_qty", given=f"{_text(amend.display_qty)} of {_text(remaining)} remaining",
+                accepted=f"at least 1/15 of the remaining quantity ({_text(_EXACT.divide(remaining, 15))})",
+            ))  # fmt: skip
+    if context.req_id is not None and not _int32(context.req_id):
+        found.append(InputInvalid(field="req_id", given=show(context.req_id),
+                                  accepted="a whole number from -2147483648 to 2147483647"))  # fmt: skip
+    found.extend(_live_only("amend_order", context))
+    return Failure(tuple(found)) if found else Success(amend)
+
+
+def check_cancel(cancel: Cancel, context: Context) -> Result[Cancel, tuple[Problem, ...]]:
+    """`cancel_order`: at least one id, each in its format; and `ALLOW_LIVE` (no validate mode)."""
+    found: list[Problem] = []
+    if not (cancel.order_ids or cancel.cl_ord_ids or cancel.order_userrefs):
+        found.append(InputInvalid(field="order_ids", given="no id at all",
+                                  accepted="at least one order_id, cl_ord_id or order_userref"))  # fmt: skip
+    found.extend(_ids(cancel.order_ids, "order_ids", _ORDER_ID))
+    for index, cl_ord_id in enumerate(cancel.cl_ord_ids):
+        found.extend(cl_ord_id_problems(cl_ord_id, f"cl_ord_ids[{index}]"))
+    for index, userref in enumerate(cancel.order_userrefs):
+        if not _int32(userref):
+            found.append(InputInvalid(field=f"order_userrefs[{index}]", given=show(userref),
+                                      accepted="a signed 32-bit integer"))  # fmt: skip
+    if context.req_id is not None and not _int32(context.req_id):
+        found.append(InputInvalid(field="req_id", given=show(context.req_id),
+                                  accepted="a whole number from -2147483648 to 2147483647"))  # fmt: skip
+    found.extend(_live_only("cancel_order", context))
+    return Failure(tuple(found)) if found else Success(cancel)
 
 
 # --- guards named after their knob ------------------------------------------------------------
