@@ -98,7 +98,8 @@ class TestAmend:
     @pytest.mark.parametrize(("ids", "ok"), [({"order_id": "A"}, True), ({"cl_ord_id": "b"}, True),
                                              ({}, False), ({"order_id": "A", "cl_ord_id": "b"}, False)])  # fmt: skip
     def test_exactly_one_id(self, ids: dict[str, str], ok: bool) -> None:
-        result = build_amend_order(Amend(qty=D("1"), **ids), context(allow_live=True))
+        amend = Amend(qty=D("1"), order_id=ids.get("order_id"), cl_ord_id=ids.get("cl_ord_id"))
+        result = build_amend_order(amend, context(allow_live=True))
         assert (result.swap().value_or(None) is None) == ok
 
     @pytest.mark.parametrize(("shown", "ok"), [("1", True), ("0.99", False)])
