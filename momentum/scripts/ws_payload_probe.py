@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Final, TypedDict, get_args
+from typing import Final, Literal, TypedDict, assert_never, get_args
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -28,13 +28,20 @@ from momentum.exchange.kraken.instruments import (
     load_default_instruments,
     load_instruments,
 )
+from momentum.exchange.kraken.ws_v2_check import check_message
+from momentum.exchange.kraken.ws_v2_messages import AddOrder, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
+from momentum.exchange.kraken.ws_v2_requests import TakeProfitLeg, bracket_plan
 from momentum.models.intent import (
     Close,
     Exposure,
+    FeePreference,
+    IcebergOrder,
     LimitOrder,
     MarketOrder,
     OrderIntent,
+    PriceType,
+    Reference,
     SettlePositionOrder,
     Side,
     StopLossClose,
@@ -46,6 +53,8 @@ from momentum.models.intent import (
     TakeProfitLimitOrder,
     TakeProfitOrder,
     TimeInForce,
+    TrailingStopLimitOrder,
+    TrailingStopOrder,
     Trigger,
     parse_amount,
 )
@@ -55,6 +64,7 @@ from momentum.utils.safety import (
     Context,
     amount_problems,
     cl_ord_id_problems,
+    order_warnings,
     symbol_problems,
 )
 
@@ -62,6 +72,7 @@ __all__ = [
     "FLAGS",
     "ProbeOutput",
     "ProbeRequest",
+    "check_text",
     "load_table",
     "main",
     "parse_argv",
@@ -91,6 +102,21 @@ FLAGS: Final[Mapping[str, str]] = {
     "--open_positions": "open positions your tracker reports, for ONE_POSITION_ONLY (default 0)",
     "--req_id": "request id echoed by Kraken, a signed 32-bit integer",
     "--cl_ord_id": "client order id: a UUID, 32 hex chars, or up to 18 of A-Z a-z 0-9 _ -",
+    "--order_type": "primary order type, Kraken's spelling (limit, market, iceberg, stop-loss, "
+    "stop-loss-limit, take-profit, take-profit-limit, trailing-stop, trailing-stop-limit); "
+    "default: limit with --limit, else market",
+    "--trigger": "trigger price (static) or offset (pct/quote) of a triggered --order_type",
+    "--trigger_type": "static (default), pct or quote; trailing types take pct or quote",
+    "--trigger_ref": "last (default) or index",
+    "--limit_type": "quote (default) or pct: how a trailing-stop-limit's --limit offset is read",
+    "--display_qty": "shown quantity of an iceberg order (at least 1/15 of --qty)",
+    "--effective_time": "scheduled start, RFC3339 UTC to the second",
+    "--fee_pref": "base or quote: the currency fees are taken in",
+    "--userref": "order_userref, a signed 32-bit tag (never with --cl_ord_id)",
+    "--bracket": "1 with both --sl and --tp: print the entry with its stop, then the take-profit "
+    "leg to send after the fill, as one JSON array",
+    "--check": "FILE (or - for stdin): vet an add_order, batch_add, amend_order or cancel_order "
+    "message written elsewhere; prints its problems, exit 0 when clean",
     "--instruments": "instrument file, WS v2 snapshot or REST AssetPairs JSON (default: "
     "INSTRUMENTS_FILE, else the dated table shipped in the package)",
     "--snap": "1 rounds off-grid prices and quantities in the safe direction and says so on "
@@ -110,20 +136,27 @@ USAGE: Final = (
 )
 
 
-class _Common(TypedDict):
+class _Common(TypedDict, total=False):
     symbol: str
     side: Side
     qty: Decimal
     time_in_force: TimeInForce | None
     expire_time: datetime | None
+    effective_time: datetime | None
+    fee_preference: FeePreference | None
+    order_userref: int | None
     cl_ord_id: str | None
     ref_price: Decimal | None
 
 
 class ProbeRequest(msgspec.Struct, frozen=True, kw_only=True):
-    """What the flags ask for, typed; `flag_of` maps the intent's field paths back to flags."""
+    """What the flags ask for, typed; `flag_of` maps the intent's field paths back to flags.
+
+    `take_profit` is set with `--bracket 1`: the second leg, sent after the entry fills.
+    """
 
     order: OrderIntent
+    take_profit: TakeProfitLeg | None = None
     live: bool
     req_id: int | None
     exposure: Exposure
@@ -195,11 +228,13 @@ class _Reader:
     def text(self, flag: str) -> str | None:
         return self.values.get(flag)
 
-    def amount(self, flag: str) -> Decimal | None:
+    def amount(self, flag: str, *, signed: bool = False) -> Decimal | None:
         text = self.values.get(flag)
         if text is None:
             return None
         value = self._keep(parse_amount(text, flag))
+        if value is not None and signed:
+            return value  # an offset: the core checks its sign and size for the order type
         if value is not None:
             problems = tuple(amount_problems(value, flag))
             self.problems.extend(problems)
@@ -254,6 +289,20 @@ class _Reader:
                 return None
 
 
+OrderType = Literal[
+    "limit",
+    "market",
+    "iceberg",
+    "stop-loss",
+    "stop-loss-limit",
+    "take-profit",
+    "take-profit-limit",
+    "trailing-stop",
+    "trailing-stop-limit",
+    "settle-position",
+]
+
+
 class _Flags(msgspec.Struct, frozen=True, kw_only=True):
     """The flags' values, typed; `None` where a flag was not given (or did not parse)."""
 
@@ -275,6 +324,32 @@ class _Flags(msgspec.Struct, frozen=True, kw_only=True):
     open_positions: int
     req_id: int | None
     cl_ord_id: str | None
+    order_type: OrderType | None
+    trigger: Decimal | None
+    trigger_type: PriceType
+    trigger_ref: Reference
+    limit_type: PriceType
+    display_qty: Decimal | None
+    effective_time: datetime | None
+    fee_pref: FeePreference | None
+    userref: int | None
+    bracket: bool
+
+
+_TRIGGERED: Final = (
+    "stop-loss", "stop-loss-limit", "take-profit", "take-profit-limit", "trailing-stop",
+    "trailing-stop-limit",
+)  # fmt: skip
+_LIMIT_NEEDED: Final = ("limit", "iceberg", "trailing-stop-limit")
+_LIMIT_OPTIONAL: Final = ("stop-loss-limit", "take-profit-limit")
+
+
+def _choice(read: _Reader, flag: str, options: tuple[str, ...]) -> str | None:
+    text = read.text(flag)
+    if text is None or text in options:
+        return text
+    read.refuse(flag, show(text), " or ".join(options))
+    return None
 
 
 def parse_flags(
@@ -317,7 +392,10 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
     qty = read.amount("--qty")
     standalone_tp = read.bit("--standalone_tp", default=False)
     standalone_sl = read.bit("--standalone_sl", default=False)
-    limit, ref_price = read.amount("--limit"), read.amount("--ref_price")
+    # a trailing-stop-limit's --limit is a signed offset from its trigger
+    offset_limit = read.values.get("--order_type") == "trailing-stop-limit"
+    limit = read.amount("--limit", signed=offset_limit)
+    ref_price = read.amount("--ref_price")
     sl, sl_limit = read.amount("--sl"), read.amount("--sl_limit")
     tp, tp_limit = read.amount("--tp"), read.amount("--tp_limit")
     expire_time = read.moment("--expire_time")
@@ -326,6 +404,16 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
     snap = read.bit("--snap", default=False)
     open_positions = read.integer("--open_positions", "a whole number, 0 or more", range(10**6))
     req_id = read.integer("--req_id", "a whole number from -2147483648 to 2147483647", _INT32)
+    order_type = _choice(read, "--order_type", get_args(OrderType))
+    trigger = read.amount("--trigger", signed=True)
+    trigger_type = _choice(read, "--trigger_type", get_args(PriceType)) or "static"
+    trigger_ref = _choice(read, "--trigger_ref", get_args(Reference)) or "last"
+    limit_type = _choice(read, "--limit_type", ("quote", "pct")) or "quote"
+    display_qty = read.amount("--display_qty")
+    effective_time = read.moment("--effective_time")
+    fee_pref = _choice(read, "--fee_pref", get_args(FeePreference))
+    userref = read.integer("--userref", "a whole number from -2147483648 to 2147483647", _INT32)
+    bracket = read.bit("--bracket", default=False)
     if standalone_tp and standalone_sl:
         read.refuse(
             "--standalone_sl", "given with --standalone_tp", "one standalone order per message"
@@ -351,7 +439,25 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
         open_positions=open_positions or 0,
         req_id=req_id,
         cl_ord_id=cl_ord_id,
+        order_type=_order_type(order_type),
+        trigger=trigger,
+        trigger_type=_price_type(trigger_type),
+        trigger_ref="index" if trigger_ref == "index" else "last",
+        limit_type="pct" if limit_type == "pct" else "quote",
+        display_qty=display_qty,
+        effective_time=effective_time,
+        fee_pref="base" if fee_pref == "base" else "quote" if fee_pref == "quote" else None,
+        userref=userref,
+        bracket=bracket,
     )
+
+
+def _order_type(text: str | None) -> OrderType | None:
+    return next((kind for kind in get_args(OrderType) if kind == text), None)
+
+
+def _price_type(text: str) -> PriceType:
+    return "pct" if text == "pct" else "quote" if text == "quote" else "static"
 
 
 def _check_combinations(values: Mapping[str, str], read: _Reader) -> None:
@@ -372,6 +478,9 @@ def _check_combinations(values: Mapping[str, str], read: _Reader) -> None:
         None,
     )
     post_only = values.get("--post_only", "").strip() == "1"
+    _check_order_type(values, read, standalone)
+    if values.get("--bracket", "").strip() == "1" and not ("--sl" in values and "--tp" in values):
+        read.refuse("--bracket", "1 without both --sl and --tp", "--bracket 1 with --sl and --tp")
     if standalone is not None:
         other = "--sl" if standalone == "--tp" else "--tp"
         for flag in ("--limit", other, f"{other}_limit"):
@@ -386,15 +495,53 @@ def _check_combinations(values: Mapping[str, str], read: _Reader) -> None:
         if post_only:
             read.refuse("--post_only", "1 on a triggered order", "post_only only with --limit")
         return
-    if "--sl" in values and "--tp" in values:
+    if "--sl" in values and "--tp" in values and values.get("--bracket", "").strip() != "1":
         read.refuse(
             "--tp",
             "given with --sl",
             "one close per message: Kraken's conditional takes a stop-loss or a take-profit, "
-            "not both (no OCO); send the second leg as its own order after the fill",
+            "not both (no OCO); add --bracket 1 for the two messages to send in order",
         )
-    if post_only and "--limit" not in values:
-        read.refuse("--post_only", "1 on a market order", "post_only only with --limit")
+    if post_only and ("--limit" not in values or values.get("--order_type", "limit") != "limit"):
+        read.refuse("--post_only", "1 on an order that is not a limit order",
+                    "post_only only on a limit order (--limit)")  # fmt: skip
+
+
+def _check_order_type(values: Mapping[str, str], read: _Reader, standalone: str | None) -> None:
+    """--order_type names the primary; the flags it needs must be there and no others."""
+    kind = values.get("--order_type")
+    if kind is None:
+        for flag in (
+            "--trigger",
+            "--trigger_type",
+            "--trigger_ref",
+            "--limit_type",
+            "--display_qty",
+        ):
+            if flag in values:
+                read.refuse(flag, "given without --order_type",
+                            "--order_type naming the type that takes it")  # fmt: skip
+        return
+    if standalone is not None:
+        read.refuse("--order_type", f"given with --standalone_{standalone[2:]}",
+                    "either --order_type or a standalone flag")  # fmt: skip
+    triggered = kind in _TRIGGERED
+    if triggered and "--trigger" not in values:
+        read.refuse("--trigger", "missing", f"the trigger of the {kind} order")
+    for flag in ("--trigger", "--trigger_type", "--trigger_ref"):
+        if not triggered and flag in values:
+            read.refuse(flag, f"given with --order_type {kind}", "a triggered --order_type")
+    if kind in _LIMIT_NEEDED and "--limit" not in values:
+        read.refuse("--limit", "missing", f"the limit price of the {kind} order")
+    if kind not in _LIMIT_NEEDED + _LIMIT_OPTIONAL and "--limit" in values:
+        read.refuse(
+            "--limit", f"given with --order_type {kind}", "an order type that takes a limit"
+        )
+    if (kind == "iceberg") != ("--display_qty" in values):
+        read.refuse("--display_qty", "missing" if kind == "iceberg" else f"given with {kind}",
+                    "--display_qty with, and only with, an iceberg order")  # fmt: skip
+    if "--limit_type" in values and kind != "trailing-stop-limit":
+        read.refuse("--limit_type", f"given with {kind}", "--limit_type with trailing-stop-limit")
 
 
 def _request(flags: _Flags) -> ProbeRequest:
@@ -408,8 +555,21 @@ def _request(flags: _Flags) -> ProbeRequest:
         "cl_ord_id": flags.cl_ord_id,
         "ref_price": flags.ref_price,
     }
+    common |= {
+        "effective_time": flags.effective_time,
+        "fee_preference": flags.fee_pref,
+        "order_userref": flags.userref,
+    }
     order: OrderIntent
-    if flags.standalone == "--tp" and flags.tp is not None:
+    take_profit: TakeProfitLeg | None = None
+    if flags.order_type is not None:
+        flag_of |= {"trigger.price": "--trigger", "trigger": "--trigger",
+                    "trigger.price_type": "--trigger_type", "trigger.reference": "--trigger_ref",
+                    "limit_price_type": "--limit_type", "display_qty": "--display_qty"}  # fmt: skip
+        close, close_flags = _close_of(flags)
+        flag_of |= close_flags
+        order = _typed_order(flags, common, close)
+    elif flags.standalone == "--tp" and flags.tp is not None:
         flag_of |= {"trigger.price": "--tp", "trigger": "--tp", "limit_price": "--tp_limit"}
         trigger = Trigger(price=flags.tp)
         order = (
@@ -426,21 +586,8 @@ def _request(flags: _Flags) -> ProbeRequest:
             else StopLossLimitOrder(**common, trigger=trigger, limit_price=flags.sl_limit)
         )
     else:
-        close: Close | None = None
-        if flags.sl is not None:
-            flag_of |= {"close.trigger_price": "--sl", "close.limit_price": "--sl_limit"}
-            close = (
-                StopLossClose(trigger_price=flags.sl)
-                if flags.sl_limit is None
-                else StopLossLimitClose(trigger_price=flags.sl, limit_price=flags.sl_limit)
-            )
-        elif flags.tp is not None:
-            flag_of |= {"close.trigger_price": "--tp", "close.limit_price": "--tp_limit"}
-            close = (
-                TakeProfitClose(trigger_price=flags.tp)
-                if flags.tp_limit is None
-                else TakeProfitLimitClose(trigger_price=flags.tp, limit_price=flags.tp_limit)
-            )
+        close, close_flags = _close_of(flags)
+        flag_of |= close_flags
         order = (
             MarketOrder(**common, close=close)
             if flags.limit is None
@@ -448,14 +595,77 @@ def _request(flags: _Flags) -> ProbeRequest:
                 **common, close=close, limit_price=flags.limit, post_only=flags.post_only
             )
         )
+    if flags.bracket and flags.tp is not None:
+        take_profit = (
+            TakeProfitClose(trigger_price=flags.tp)
+            if flags.tp_limit is None
+            else TakeProfitLimitClose(trigger_price=flags.tp, limit_price=flags.tp_limit)
+        )
+        flag_of |= {"take_profit.trigger.price": "--tp", "take_profit.limit_price": "--tp_limit"}
     return ProbeRequest(
         order=order,
+        take_profit=take_profit,
         live=not flags.validate,
         req_id=flags.req_id,
         exposure=Exposure(open_positions=flags.open_positions),
         snap=flags.snap,
         flag_of=flag_of,
     )
+
+
+def _close_of(flags: _Flags) -> tuple[Close | None, dict[str, str]]:
+    """The OTO close from --sl/--sl_limit (or, without --bracket, --tp/--tp_limit)."""
+    if flags.sl is not None:
+        close: Close = (
+            StopLossClose(trigger_price=flags.sl)
+            if flags.sl_limit is None
+            else StopLossLimitClose(trigger_price=flags.sl, limit_price=flags.sl_limit)
+        )
+        return close, {"close.trigger_price": "--sl", "close.limit_price": "--sl_limit"}
+    if flags.tp is not None:
+        close = (
+            TakeProfitClose(trigger_price=flags.tp)
+            if flags.tp_limit is None
+            else TakeProfitLimitClose(trigger_price=flags.tp, limit_price=flags.tp_limit)
+        )
+        return close, {"close.trigger_price": "--tp", "close.limit_price": "--tp_limit"}
+    return None, {}
+
+
+def _typed_order(flags: _Flags, common: _Common, close: Close | None) -> OrderIntent:
+    trigger = Trigger(
+        price=flags.trigger if flags.trigger is not None else Decimal(0),
+        price_type=flags.trigger_type,
+        reference=flags.trigger_ref,
+    )
+    limit = flags.limit
+    match flags.order_type:
+        case "limit" | None:
+            return LimitOrder(**common, close=close, limit_price=limit or Decimal(0),
+                              post_only=flags.post_only)  # fmt: skip
+        case "market":
+            return MarketOrder(**common, close=close)
+        case "iceberg":
+            return IcebergOrder(**common, close=close, limit_price=limit or Decimal(0),
+                                display_qty=flags.display_qty or Decimal(0))  # fmt: skip
+        case "stop-loss":
+            return StopLossOrder(**common, close=close, trigger=trigger)
+        case "take-profit":
+            return TakeProfitOrder(**common, close=close, trigger=trigger)
+        case "stop-loss-limit":
+            return StopLossLimitOrder(**common, close=close, trigger=trigger, limit_price=limit)
+        case "take-profit-limit":
+            return TakeProfitLimitOrder(**common, close=close, trigger=trigger, limit_price=limit)
+        case "trailing-stop":
+            return TrailingStopOrder(**common, close=close, trigger=trigger)
+        case "trailing-stop-limit":
+            return TrailingStopLimitOrder(**common, close=close, trigger=trigger,
+                                          limit_price=limit or Decimal(0),
+                                          limit_price_type=flags.limit_type)  # fmt: skip
+        case "settle-position":
+            return SettlePositionOrder(**common, close=close)
+        case _:
+            assert_never(flags.order_type)
 
 
 _FLAG_OF: Final[Mapping[str, str]] = {
@@ -470,6 +680,9 @@ _FLAG_OF: Final[Mapping[str, str]] = {
     "req_id": "--req_id",
     "open_positions": "--open_positions",
     "limit_price": "--limit",
+    "order_userref": "--userref",
+    "effective_time": "--effective_time",
+    "fee_preference": "--fee_pref",
 }
 
 
@@ -522,8 +735,29 @@ def _build(
         req_id=request.req_id,
         instruments=table,
     )
+    warnings = tuple(f"warning: {text}" for text in order_warnings(order))
+    if request.take_profit is not None and not isinstance(order, SettlePositionOrder):
+        stop = order.close
+        if not isinstance(stop, StopLossClose | StopLossLimitClose):
+            return Failure((InputInvalid(field="--sl", given="missing",
+                                         accepted="--sl with --bracket 1"),))  # fmt: skip
+        plan = bracket_plan(msgspec.structs.replace(order, close=None), stop,
+                            request.take_profit, context)  # fmt: skip
+        return plan.bind(_both).map(
+            lambda data: ProbeOutput(message=data, notes=(*notes, *warnings))
+        )
     built = build_add_order_json(order, context)
-    return built.map(lambda message: ProbeOutput(message=message, notes=notes))
+    return built.map(lambda message: ProbeOutput(message=message, notes=(*notes, *warnings)))
+
+
+def _both(messages: tuple[AddOrder, AddOrder]) -> Result[bytes, tuple[Problem, ...]]:
+    first, second = (encode(message) for message in messages)
+    match first, second:
+        case Success(bytes() as one), Success(bytes() as two):
+            return Success(b"[" + one + b"," + two + b"]")
+        case _:
+            found = (first.swap().value_or(None), second.swap().value_or(None))
+            return Failure(tuple(problem for problem in found if problem is not None))
 
 
 def _to_flags(problems: tuple[Problem, ...], flag_of: Mapping[str, str]) -> tuple[Problem, ...]:
@@ -586,6 +820,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     env_file = values.get("--env-file")
     knobs = load_knobs(os.environ, None if env_file is None else Path(env_file))
     instruments = load_table(values, knobs)
+    if "--check" in values:
+        return _check(values["--check"], knobs, instruments)
     request = parse_argv(args, instruments.value_or(None))
     now = datetime.now(UTC)  # the only clock read
     result = probe_message(request, knobs, instruments, now)
@@ -599,6 +835,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exit_code(problems)
         case _:
             return 70
+
+
+def check_text(
+    data: bytes,
+    knobs: Result[Knobs, tuple[KnobInvalid, ...]],
+    instruments: Result[InstrumentTable, tuple[InputInvalid, ...]],
+    now: datetime,
+) -> tuple[Problem, ...]:
+    """The pure core of `--check`: knob and instrument problems first, else the message's own."""
+    match knobs, instruments:
+        case Success(Knobs() as ok_knobs), Success(table):
+            return check_message(data, Context(knobs=ok_knobs, now=now, instruments=table))
+        case _:
+            return (*knobs.swap().value_or(()), *instruments.swap().value_or(()))
+
+
+def _check(
+    source: str,
+    knobs: Result[Knobs, tuple[KnobInvalid, ...]],
+    instruments: Result[InstrumentTable, tuple[InputInvalid, ...]],
+) -> int:
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1)
+        else:
+            with Path(source).open("rb") as handle:
+                data = handle.read(MAX_MESSAGE_BYTES + 1)
+    except OSError as error:
+        sys.stderr.write(f"--check: {show(source)} ({error.strerror}); use a readable file or -\n")
+        return 2
+    if len(data) > MAX_MESSAGE_BYTES:
+        sys.stderr.write("--check: a message over 1 MiB; use one request message\n")
+        return 2
+    problems = check_text(data, knobs, instruments, datetime.now(UTC))  # the only clock read
+    sys.stderr.write("".join(render(problem) + "\n" for problem in problems))
+    if not problems:
+        sys.stderr.write("--check: no problem found\n")
+    return exit_code(problems)
+
+
+MAX_MESSAGE_BYTES: Final = 1024 * 1024
 
 
 def run() -> None:
