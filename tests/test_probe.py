@@ -329,3 +329,116 @@ def test_a_broken_instrument_file_is_exit_2_without_a_traceback(tmp_path: Path) 
     assert (run.returncode, run.stdout) == (2, "")
     assert "instruments[BTC/USD]" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+# --- the whole order surface ---------------------------------------------------------------------
+
+WIDE = {"ENTRY_MAX_NOTIONAL": "100000"}
+BTC_SELL = ["--symbol", "BTC/USD", "--side", "sell", "--qty", "0.001"]
+
+
+def test_bracket_prints_both_messages_in_send_order(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_OTO, "--tp", "28600", "--tp_limit", "28590", "--bracket", "1",
+                env=WIDE)  # fmt: skip
+    assert (run.returncode, run.stderr) == (0, "")
+    first, second = loads(run.stdout)
+    assert first["params"]["conditional"]["order_type"] == "stop-loss-limit"
+    assert (second["params"]["order_type"], second["params"]["side"]) == (
+        "take-profit-limit",
+        "sell",
+    )
+    assert "conditional" not in second["params"]
+
+
+def test_bracket_without_both_legs_is_refused(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_OTO, "--bracket", "1", env=WIDE)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.startswith("--bracket:")
+
+
+@pytest.mark.parametrize(
+    ("args", "order_type"),
+    [
+        (["--order_type", "market"], "market"),
+        (["--order_type", "stop-loss", "--trigger", "-2", "--trigger_type", "pct"], "stop-loss"),
+        (["--order_type", "take-profit-limit", "--trigger", "29000", "--limit", "28990"],
+         "take-profit-limit"),
+        (["--order_type", "trailing-stop", "--trigger", "1", "--trigger_type", "pct"],
+         "trailing-stop"),
+        (["--order_type", "trailing-stop-limit", "--trigger", "100", "--trigger_type", "quote",
+          "--limit", "-10"], "trailing-stop-limit"),
+        (["--order_type", "iceberg", "--limit", "28500", "--display_qty", "0.0001"], "iceberg"),
+    ],
+)  # fmt: skip
+def test_order_type_builds_each_type(tmp_path: Path, args: list[str], order_type: str) -> None:
+    run = probe(tmp_path, *BTC_SELL, *args, env=WIDE)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert loads(run.stdout)["params"]["order_type"] == order_type
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--order_type", "stop-loss"], "--trigger"),
+        (["--order_type", "iceberg", "--limit", "28500"], "--display_qty"),
+        (["--order_type", "market", "--limit", "28500"], "--limit"),
+        (["--trigger", "28000"], "--trigger"),
+        (["--order_type", "settle-position"], "order_type"),
+        (["--order_type", "limit", "--limit", "28500", "--userref", "1", "--cl_ord_id", "a"],
+         "--userref"),
+    ],
+)  # fmt: skip
+def test_flags_a_type_cannot_carry_or_needs_are_named(
+    tmp_path: Path, args: list[str], flag: str
+) -> None:
+    run = probe(tmp_path, *BTC_SELL, *args, env=WIDE)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.startswith(f"{flag}:")
+
+
+def test_a_cl_ord_id_with_a_close_prints_with_a_warning(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_OTO, "--cl_ord_id", "abc", env=WIDE)
+    assert run.returncode == 0
+    assert run.stderr.startswith("warning: cl_ord_id with a conditional close")
+    assert loads(run.stdout)["params"]["cl_ord_id"] == "abc"
+
+
+class TestCheck:
+    @staticmethod
+    def check(tmp_path: Path, message: str, **env: str) -> subprocess.CompletedProcess[str]:
+        (tmp_path / "message.json").write_text(message)
+        return probe(tmp_path, "--check", "message.json", env=env)
+
+    def test_a_clean_message_exits_0(self, tmp_path: Path) -> None:
+        example = (FIXTURES / "ws_v2_add_order_doc_examples.json").read_text()
+        oto = json.loads(example)["limit_oto_stop_loss_limit"]
+        oto["params"] |= {"margin": False, "validate": True,
+                          "deadline": "2026-11-28T00:00:05.000Z"}  # fmt: skip
+        del oto["params"]["token"]
+        run = self.check(tmp_path, json.dumps(oto), **WIDE)
+        assert (run.returncode, run.stdout, run.stderr) == (0, "", "--check: no problem found\n")
+
+    def test_a_malformed_message_exits_2_naming_the_path(self, tmp_path: Path) -> None:
+        run = self.check(tmp_path, '{"method":"add_order","params":{"order_type":"market",'
+                         '"side":"buy","order_qty":1,"symbol":"BTC/USD","margin":true,'
+                         '"validate":true,"deadline":"x"}}')  # fmt: skip
+        assert run.returncode == 2
+        assert "$.params.margin" in run.stderr
+
+    def test_a_refused_message_exits_3_naming_the_guard(self, tmp_path: Path) -> None:
+        run = self.check(tmp_path, '{"method":"add_order","params":{"order_type":"limit",'
+                         '"side":"buy","order_qty":1,"symbol":"BTC/USD","limit_price":28440,'
+                         '"margin":false,"validate":false,"deadline":"x"}}')  # fmt: skip
+        assert run.returncode == 3
+        assert [line.split(" ")[0] for line in run.stderr.splitlines()] == [
+            "ENTRY_MAX_NOTIONAL", "ALLOW_LIVE",
+        ]  # fmt: skip
+
+    def test_stdin_is_read_with_a_dash(self, tmp_path: Path) -> None:
+        run = subprocess.run(
+            [sys.executable, "-m", "momentum.scripts.ws_payload_probe", "--check", "-"],
+            input="not json", cwd=tmp_path, env=_environment({}), capture_output=True,
+            text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert (run.returncode, run.stdout) == (2, "")
+        assert "Traceback" not in run.stderr
