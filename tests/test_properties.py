@@ -67,6 +67,11 @@ closes = st.one_of(
     st.builds(LimitClose, limit_price=amounts),
     st.builds(StopLossClose, trigger_price=amounts),
     st.builds(TakeProfitClose, trigger_price=amounts),
+    st.builds(
+        StopLossClose,
+        trigger_price=st.one_of(offsets, wild_decimals),
+        trigger_price_type=st.sampled_from(["static", "pct", "quote"]),
+    ),
     st.builds(StopLossLimitClose, trigger_price=amounts, limit_price=st.none() | amounts),
     st.builds(TakeProfitLimitClose, trigger_price=amounts, limit_price=st.none() | amounts),
 )
@@ -126,6 +131,17 @@ plausible_triggers = st.one_of(
 )
 plausible_closes = st.one_of(
     st.none(),
+    st.builds(
+        StopLossClose,
+        trigger_price=offsets.filter(bool),
+        trigger_price_type=st.sampled_from(["pct", "quote"]),
+    ),
+    st.builds(
+        TakeProfitLimitClose,
+        trigger_price=offsets.filter(bool),
+        limit_price=prices,
+        trigger_price_type=st.sampled_from(["pct", "quote"]),
+    ),
     st.builds(LimitClose, limit_price=prices),
     st.builds(StopLossClose, trigger_price=prices),
     st.builds(TakeProfitClose, trigger_price=prices),

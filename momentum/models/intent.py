@@ -113,15 +113,22 @@ class LimitClose(_Close, frozen=True, kw_only=True, tag="limit"):
 
 
 class StopLossClose(_Close, frozen=True, kw_only=True, tag="stop-loss"):
-    """Close with a market order once the price moves against the position to `trigger_price`."""
+    """Close with a market order once the price moves against the position to `trigger_price`.
+
+    `trigger_price_type` `pct`/`quote` makes it a signed offset from the primary order's price
+    (support.kraken.com/hc/en-us/articles/360038640052-Conditional-Close): a buy's stop is negative.
+    """
 
     trigger_price: Decimal
+    trigger_price_type: PriceType = "static"
 
 
 class TakeProfitClose(_Close, frozen=True, kw_only=True, tag="take-profit"):
-    """Close with a market order once the price moves in favour to `trigger_price`."""
+    """Close with a market order once the price moves in favour to `trigger_price` (an offset from
+    the primary's price with `pct`/`quote`: a buy's take-profit is positive)."""
 
     trigger_price: Decimal
+    trigger_price_type: PriceType = "static"
 
 
 class StopLossLimitClose(_Close, frozen=True, kw_only=True, tag="stop-loss-limit"):
@@ -130,6 +137,7 @@ class StopLossLimitClose(_Close, frozen=True, kw_only=True, tag="stop-loss-limit
 
     trigger_price: Decimal
     limit_price: Decimal | None = None
+    trigger_price_type: PriceType = "static"
 
 
 class TakeProfitLimitClose(_Close, frozen=True, kw_only=True, tag="take-profit-limit"):
@@ -137,6 +145,7 @@ class TakeProfitLimitClose(_Close, frozen=True, kw_only=True, tag="take-profit-l
 
     trigger_price: Decimal
     limit_price: Decimal | None = None
+    trigger_price_type: PriceType = "static"
 
 
 Close = LimitClose | StopLossClose | TakeProfitClose | StopLossLimitClose | TakeProfitLimitClose

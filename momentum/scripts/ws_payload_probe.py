@@ -113,6 +113,10 @@ FLAGS: Final[Mapping[str, str]] = {
     "--effective_time": "scheduled start, RFC3339 UTC to the second",
     "--fee_pref": "base or quote: the currency fees are taken in",
     "--userref": "order_userref, a signed 32-bit tag (never with --cl_ord_id)",
+    "--sl_type": "static (default), pct or quote: --sl as a price or as an offset from the "
+    "primary's price (a buy's stop offset is negative)",
+    "--tp_type": "static (default), pct or quote: --tp as a price or as an offset from the "
+    "primary's price (a buy's take-profit offset is positive)",
     "--bracket": "1 with both --sl and --tp: print the entry with its stop, then the take-profit "
     "leg to send after the fill, as one JSON array",
     "--check": "FILE (or - for stdin): vet an add_order, batch_add, amend_order or cancel_order "
@@ -334,6 +338,8 @@ class _Flags(msgspec.Struct, frozen=True, kw_only=True):
     fee_pref: FeePreference | None
     userref: int | None
     bracket: bool
+    sl_type: PriceType
+    tp_type: PriceType
 
 
 _TRIGGERED: Final = (
@@ -396,8 +402,10 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
     offset_limit = read.values.get("--order_type") == "trailing-stop-limit"
     limit = read.amount("--limit", signed=offset_limit)
     ref_price = read.amount("--ref_price")
-    sl, sl_limit = read.amount("--sl"), read.amount("--sl_limit")
-    tp, tp_limit = read.amount("--tp"), read.amount("--tp_limit")
+    # with --sl_type/--tp_type pct or quote, --sl/--tp are signed offsets
+    sl = read.amount("--sl", signed=read.values.get("--sl_type", "static") != "static")
+    tp = read.amount("--tp", signed=read.values.get("--tp_type", "static") != "static")
+    sl_limit, tp_limit = read.amount("--sl_limit"), read.amount("--tp_limit")
     expire_time = read.moment("--expire_time")
     post_only = read.bit("--post_only", default=False)
     validate = read.bit("--validate", default=True)
@@ -414,6 +422,8 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
     fee_pref = _choice(read, "--fee_pref", get_args(FeePreference))
     userref = read.integer("--userref", "a whole number from -2147483648 to 2147483647", _INT32)
     bracket = read.bit("--bracket", default=False)
+    sl_type = _price_type(_choice(read, "--sl_type", get_args(PriceType)) or "static")
+    tp_type = _price_type(_choice(read, "--tp_type", get_args(PriceType)) or "static")
     if standalone_tp and standalone_sl:
         read.refuse(
             "--standalone_sl", "given with --standalone_tp", "one standalone order per message"
@@ -449,6 +459,8 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
         fee_pref="base" if fee_pref == "base" else "quote" if fee_pref == "quote" else None,
         userref=userref,
         bracket=bracket,
+        sl_type=sl_type,
+        tp_type=tp_type,
     )
 
 
@@ -597,9 +609,11 @@ def _request(flags: _Flags) -> ProbeRequest:
         )
     if flags.bracket and flags.tp is not None:
         take_profit = (
-            TakeProfitClose(trigger_price=flags.tp)
+            TakeProfitClose(trigger_price=flags.tp, trigger_price_type=flags.tp_type)
             if flags.tp_limit is None
-            else TakeProfitLimitClose(trigger_price=flags.tp, limit_price=flags.tp_limit)
+            else TakeProfitLimitClose(
+                trigger_price=flags.tp, limit_price=flags.tp_limit, trigger_price_type=flags.tp_type
+            )
         )
         flag_of |= {"take_profit.trigger.price": "--tp", "take_profit.limit_price": "--tp_limit"}
     return ProbeRequest(
@@ -617,16 +631,21 @@ def _close_of(flags: _Flags) -> tuple[Close | None, dict[str, str]]:
     """The OTO close from --sl/--sl_limit (or, without --bracket, --tp/--tp_limit)."""
     if flags.sl is not None:
         close: Close = (
-            StopLossClose(trigger_price=flags.sl)
+            StopLossClose(trigger_price=flags.sl, trigger_price_type=flags.sl_type)
             if flags.sl_limit is None
-            else StopLossLimitClose(trigger_price=flags.sl, limit_price=flags.sl_limit)
+            else StopLossLimitClose(
+                trigger_price=flags.sl, limit_price=flags.sl_limit, trigger_price_type=flags.sl_type
+            )
         )
-        return close, {"close.trigger_price": "--sl", "close.limit_price": "--sl_limit"}
+        return close, {"close.trigger_price": "--sl", "close.limit_price": "--sl_limit",
+                       "close.trigger_price_type": "--sl_type"}  # fmt: skip
     if flags.tp is not None:
         close = (
-            TakeProfitClose(trigger_price=flags.tp)
+            TakeProfitClose(trigger_price=flags.tp, trigger_price_type=flags.tp_type)
             if flags.tp_limit is None
-            else TakeProfitLimitClose(trigger_price=flags.tp, limit_price=flags.tp_limit)
+            else TakeProfitLimitClose(
+                trigger_price=flags.tp, limit_price=flags.tp_limit, trigger_price_type=flags.tp_type
+            )
         )
         return close, {"close.trigger_price": "--tp", "close.limit_price": "--tp_limit"}
     return None, {}

@@ -252,9 +252,11 @@ def _close_prices(close: Close) -> Iterator[tuple[str, Decimal]]:
         case LimitClose():
             yield "close.limit_price", close.limit_price
         case StopLossClose() | TakeProfitClose():
-            yield "close.trigger_price", close.trigger_price
+            if close.trigger_price_type != "pct":  # a pct offset is priced at trigger time
+                yield "close.trigger_price", close.trigger_price
         case StopLossLimitClose() | TakeProfitLimitClose():
-            yield "close.trigger_price", close.trigger_price
+            if close.trigger_price_type != "pct":
+                yield "close.trigger_price", close.trigger_price
             if close.limit_price is not None:
                 yield "close.limit_price", close.limit_price
         case _:
@@ -396,6 +398,8 @@ class _Snapper:
         )
 
     def close(self, close: Close | None, side: Side) -> Close | None:
+        if getattr(close, "trigger_price_type", "static") != "static":
+            return close  # an offset from the entry's price: not a price on the grid
         match close:
             case None:
                 return None

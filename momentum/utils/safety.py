@@ -80,6 +80,7 @@ __all__ = [
     "check_order",
     "cl_ord_id_problems",
     "close_side",
+    "close_trigger_level",
     "effective_close_limit",
     "effective_limit",
     "entry_max_notional",
@@ -169,10 +170,21 @@ def effective_limit(
 def effective_close_limit(
     close: StopLossLimitClose | TakeProfitLimitClose, knobs: Knobs
 ) -> Decimal | None:
-    """As `effective_limit`, for a `*-limit` close (its trigger is always absolute)."""
+    """As `effective_limit`, for a `*-limit` close: only an absolute trigger stands in."""
     if close.limit_price is not None:
         return close.limit_price
-    return None if knobs.abs_limit_required else close.trigger_price
+    if knobs.abs_limit_required or close.trigger_price_type != "static":
+        return None
+    return close.trigger_price
+
+
+TriggeredClose = StopLossClose | TakeProfitClose | StopLossLimitClose | TakeProfitLimitClose
+
+
+def close_trigger_level(close: TriggeredClose, entry: Decimal | None) -> Decimal | None:
+    """The price a close's trigger fires at: absolute, or offset from the primary's price."""
+    offset = Trigger(price=close.trigger_price, price_type=close.trigger_price_type)
+    return trigger_level(offset, entry)
 
 
 def entry_price(order: SpotOrder, knobs: Knobs) -> Decimal | None:
@@ -217,12 +229,12 @@ def close_side(side: Side) -> Side:
     return "sell" if side == "buy" else "buy"
 
 
-def _close_price(close: Close, knobs: Knobs) -> Decimal | None:
+def _close_price(close: Close, knobs: Knobs, entry: Decimal | None) -> Decimal | None:
     match close:
         case LimitClose():
             return close.limit_price
         case StopLossClose() | TakeProfitClose():
-            return close.trigger_price
+            return close_trigger_level(close, entry)
         case StopLossLimitClose() | TakeProfitLimitClose():
             return effective_close_limit(close, knobs)
         case _:
@@ -658,13 +670,22 @@ def _close_amounts(order: SpotOrder) -> Iterator[InputInvalid]:
         case LimitClose():
             yield from amount_problems(close.limit_price, "close.limit_price")
         case StopLossClose() | TakeProfitClose():
-            yield from amount_problems(close.trigger_price, "close.trigger_price")
+            yield from _close_trigger(close)
         case StopLossLimitClose() | TakeProfitLimitClose():
-            yield from amount_problems(close.trigger_price, "close.trigger_price")
+            yield from _close_trigger(close)
             if close.limit_price is not None:
                 yield from amount_problems(close.limit_price, "close.limit_price")
         case _:
             assert_never(close)
+
+
+def _close_trigger(close: TriggeredClose) -> Iterator[InputInvalid]:
+    trigger = Trigger(price=close.trigger_price, price_type=close.trigger_price_type)
+    for problem in _trigger(trigger, "close.trigger"):
+        name = problem.field.replace("close.trigger.price_type", "close.trigger_price_type")
+        yield msgspec.structs.replace(
+            problem, field=name.replace("close.trigger.price", "close.trigger_price")
+        )
 
 
 def _close(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
@@ -672,12 +693,22 @@ def _close(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
     close = order.close
     if close is None:
         return
+    entry = entry_price(order, context.knobs)
     if isinstance(close, StopLossLimitClose):
         side = close_side(order.side)
-        yield from _stop_limit_side(
-            side, close.trigger_price, close.limit_price, "close.limit_price"
+        level = close_trigger_level(close, entry)
+        yield from _stop_limit_side(side, level, close.limit_price, "close.limit_price")
+    if (
+        isinstance(close, StopLossLimitClose | TakeProfitLimitClose)
+        and close.limit_price is None
+        and close.trigger_price_type != "static"
+        and not context.knobs.abs_limit_required
+    ):
+        yield InputInvalid(
+            field="close.limit_price",
+            given="missing",
+            accepted="an absolute limit price (a relative trigger cannot stand in for it)",
         )
-    entry = entry_price(order, context.knobs)
     if entry is None:
         yield InputInvalid(
             field="ref_price",
@@ -688,20 +719,26 @@ def _close(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
     yield from _close_direction(order.side, close, entry)
 
 
+def _placed(close: TriggeredClose, entry: Decimal) -> Decimal:
+    level = close_trigger_level(close, entry)
+    return entry if level is None else level
+
+
 def _close_direction(side: Side, close: Close, entry: Decimal) -> Iterator[InputInvalid]:
     """A buy's stop closes below the entry and its take-profit (or limit close) above; mirrored for
-    a sell. Otherwise the close fires at once, or locks in a loss it was meant to prevent."""
+    a sell. Otherwise the close fires at once, or locks in a loss it was meant to prevent. A
+    relative trigger is placed from the entry first, so its sign is what is judged."""
     match close:
         case StopLossClose() | StopLossLimitClose():
             price, field, kind, protective = (
-                close.trigger_price,
+                _placed(close, entry),
                 "close.trigger_price",
                 "stop",
                 True,
             )
         case TakeProfitClose() | TakeProfitLimitClose():
             price, field, kind, protective = (
-                close.trigger_price,
+                _placed(close, entry),
                 "close.trigger_price",
                 "take-profit",
                 False,
@@ -912,7 +949,7 @@ def entry_max_notional(order: SpotOrder, context: Context) -> Result[SpotOrder, 
         price = entry_price(order, context.knobs)
         leg = "entry"
     elif order.close is not None:
-        price = _close_price(order.close, context.knobs)
+        price = _close_price(order.close, context.knobs, entry_price(order, context.knobs))
         leg = "buy close"
     else:
         return Success(order)

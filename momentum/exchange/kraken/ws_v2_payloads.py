@@ -63,6 +63,7 @@ from momentum.models.intent import (
     LimitOrder,
     MarketOrder,
     OrderIntent,
+    PriceType,
     Side,
     SpotOrder,
     StopLossClose,
@@ -139,15 +140,22 @@ def _conditional(close: Close, knobs: Knobs) -> Conditional:
         case LimitClose():
             return ConditionalLimit(limit_price=wire_number(close.limit_price))
         case StopLossClose():
-            return ConditionalStopLoss(trigger_price=wire_number(close.trigger_price))
+            return ConditionalStopLoss(
+                trigger_price=wire_number(close.trigger_price),
+                trigger_price_type=_relative(close.trigger_price_type),
+            )
         case TakeProfitClose():
-            return ConditionalTakeProfit(trigger_price=wire_number(close.trigger_price))
+            return ConditionalTakeProfit(
+                trigger_price=wire_number(close.trigger_price),
+                trigger_price_type=_relative(close.trigger_price_type),
+            )
         case StopLossLimitClose():
             return ConditionalStopLossLimit(
                 trigger_price=wire_number(close.trigger_price),
                 limit_price=wire_number(
                     _or(effective_close_limit(close, knobs), close.trigger_price)
                 ),
+                trigger_price_type=_relative(close.trigger_price_type),
             )
         case TakeProfitLimitClose():
             return ConditionalTakeProfitLimit(
@@ -155,9 +163,15 @@ def _conditional(close: Close, knobs: Knobs) -> Conditional:
                 limit_price=wire_number(
                     _or(effective_close_limit(close, knobs), close.trigger_price)
                 ),
+                trigger_price_type=_relative(close.trigger_price_type),
             )
         case _:
             assert_never(close)
+
+
+def _relative(price_type: PriceType) -> PriceType | None:
+    # static is the documented default: sent only when the trigger is an offset
+    return None if price_type == "static" else price_type
 
 
 def _or(value: Decimal | None, fallback: Decimal) -> Decimal:
@@ -273,18 +287,26 @@ def _close(conditional: Conditional) -> Close | None:
         case ConditionalLimit():
             return LimitClose(limit_price=Decimal(conditional.limit_price))
         case ConditionalStopLoss():
-            return StopLossClose(trigger_price=Decimal(conditional.trigger_price))
+            return StopLossClose(
+                trigger_price=Decimal(conditional.trigger_price),
+                trigger_price_type=conditional.trigger_price_type or "static",
+            )
         case ConditionalTakeProfit():
-            return TakeProfitClose(trigger_price=Decimal(conditional.trigger_price))
+            return TakeProfitClose(
+                trigger_price=Decimal(conditional.trigger_price),
+                trigger_price_type=conditional.trigger_price_type or "static",
+            )
         case ConditionalStopLossLimit():
             return StopLossLimitClose(
                 trigger_price=Decimal(conditional.trigger_price),
                 limit_price=Decimal(conditional.limit_price),
+                trigger_price_type=conditional.trigger_price_type or "static",
             )
         case ConditionalTakeProfitLimit():
             return TakeProfitLimitClose(
                 trigger_price=Decimal(conditional.trigger_price),
                 limit_price=Decimal(conditional.limit_price),
+                trigger_price_type=conditional.trigger_price_type or "static",
             )
         case ConditionalTrailingStop() | ConditionalTrailingStopLimit():
             return None  # no close intent takes a trailing close yet
@@ -330,15 +352,12 @@ def intent_of(
             )
     conditional = params.conditional
     close = None if conditional is None else _close(conditional)
-    relative = getattr(conditional, "trigger_price_type", None) not in (None, "static")
-    if conditional is not None and (close is None or relative):
+    if conditional is not None and close is None:
         return Failure(
             InputInvalid(
                 field="params.conditional",
-                given=f"a {show(conditional.__struct_config__.tag)} close"
-                + (" with a relative trigger" if relative else ""),
-                accepted="a close with absolute prices: limit, stop-loss(-limit) or "
-                "take-profit(-limit)",
+                given=f"a {show(conditional.__struct_config__.tag)} close",
+                accepted="a limit, stop-loss(-limit) or take-profit(-limit) close",
             )
         )
     return Success(_intent(params, moments, close, ref_price))

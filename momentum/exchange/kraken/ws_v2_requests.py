@@ -293,12 +293,13 @@ def _take_profit_order(entry: SpotOrder, take: TakeProfitLeg, context: Context) 
         case TakeProfitClose():
             return TakeProfitOrder(
                 symbol=entry.symbol, side=side, qty=entry.qty, ref_price=reference,
-                trigger=Trigger(price=take.trigger_price),
+                trigger=Trigger(price=take.trigger_price, price_type=take.trigger_price_type),
             )  # fmt: skip
         case TakeProfitLimitClose():
             return TakeProfitLimitOrder(
                 symbol=entry.symbol, side=side, qty=entry.qty, ref_price=reference,
-                trigger=Trigger(price=take.trigger_price), limit_price=take.limit_price,
+                trigger=Trigger(price=take.trigger_price, price_type=take.trigger_price_type),
+                limit_price=take.limit_price,
             )  # fmt: skip
         case LimitClose():
             return LimitOrder(
