@@ -13,6 +13,7 @@ from momentum.models.intent import (
     IcebergOrder,
     LimitClose,
     LimitOrder,
+    MarketOrder,
     OrderIntent,
     SettlePositionOrder,
     StopLossLimitOrder,
@@ -185,3 +186,24 @@ def test_a_cl_ord_id_with_a_close_is_warned_about_not_refused() -> None:
     assert built(order)["params"]["cl_ord_id"] == "abc"
     assert len(order_warnings(order)) == 1
     assert order_warnings(LimitOrder(**BASE, limit_price=D("0.5"), cl_ord_id="abc")) == ()
+
+
+class TestCashQty:
+    def order(self, cash: str, side: Any = "buy") -> Any:
+        return MarketOrder(symbol="BTC/USD", side=side, qty=D("0.0001"), cash_qty=D(cash),
+                           ref_price=D("90000"))  # fmt: skip
+
+    def test_a_cash_market_buy_sends_cash_order_qty_beside_order_qty(self) -> None:
+        params = built(self.order("9"), context(entry_max_notional=D("10")))["params"]
+        assert (params["order_qty"], params["cash_order_qty"]) == (N("0.0001"), N("9"))
+
+    @pytest.mark.parametrize(("cash", "ok"), [("10", True), ("10.01", False)])
+    def test_the_cap_holds_cash_qty_directly(self, cash: str, ok: bool) -> None:
+        result = build_add_order(self.order(cash), context(entry_max_notional=D("10")))
+        assert (result.swap().value_or(None) is None) == ok
+
+    def test_cash_qty_on_a_sell_is_refused(self) -> None:
+        assert fields(self.order("9", side="sell")) == ["cash_qty"]
+
+    def test_a_cash_order_is_warned_about(self) -> None:
+        assert order_warnings(self.order("9"))[0].startswith("cash_qty:")

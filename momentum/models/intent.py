@@ -185,7 +185,14 @@ class LimitOrder(_Order, frozen=True, kw_only=True, tag="limit"):
 
 
 class MarketOrder(_Order, frozen=True, kw_only=True, tag="market"):
-    """Buy or sell `qty` at the market; a buy needs `ref_price` so its notional can be bounded."""
+    """Buy or sell `qty` at the market; a buy needs `ref_price` so its notional can be bounded.
+
+    `cash_qty` (buys only) also sends `cash_order_qty`, the volume in quote currency. Kraken's docs
+    still mark `order_qty` as required beside it, so both go out, and the notional guard takes the
+    larger of `cash_qty` and `qty` x `ref_price`.
+    """
+
+    cash_qty: Decimal | None = None
 
 
 class StopLossOrder(_Order, frozen=True, kw_only=True, tag="stop-loss"):

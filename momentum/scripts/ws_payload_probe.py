@@ -109,6 +109,8 @@ FLAGS: Final[Mapping[str, str]] = {
     "--trigger_type": "static (default), pct or quote; trailing types take pct or quote",
     "--trigger_ref": "last (default) or index",
     "--limit_type": "quote (default) or pct: how a trailing-stop-limit's --limit offset is read",
+    "--cash_qty": "market buys: the volume in quote currency, sent as cash_order_qty beside "
+    "--qty (both are held to ENTRY_MAX_NOTIONAL)",
     "--display_qty": "shown quantity of an iceberg order (at least 1/15 of --qty)",
     "--effective_time": "scheduled start, RFC3339 UTC to the second",
     "--fee_pref": "base or quote: the currency fees are taken in",
@@ -338,6 +340,7 @@ class _Flags(msgspec.Struct, frozen=True, kw_only=True):
     fee_pref: FeePreference | None
     userref: int | None
     bracket: bool
+    cash_qty: Decimal | None
     sl_type: PriceType
     tp_type: PriceType
 
@@ -422,6 +425,7 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
     fee_pref = _choice(read, "--fee_pref", get_args(FeePreference))
     userref = read.integer("--userref", "a whole number from -2147483648 to 2147483647", _INT32)
     bracket = read.bit("--bracket", default=False)
+    cash_qty = read.amount("--cash_qty")
     sl_type = _price_type(_choice(read, "--sl_type", get_args(PriceType)) or "static")
     tp_type = _price_type(_choice(read, "--tp_type", get_args(PriceType)) or "static")
     if standalone_tp and standalone_sl:
@@ -459,6 +463,7 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
         fee_pref="base" if fee_pref == "base" else "quote" if fee_pref == "quote" else None,
         userref=userref,
         bracket=bracket,
+        cash_qty=cash_qty,
         sl_type=sl_type,
         tp_type=tp_type,
     )
@@ -491,6 +496,10 @@ def _check_combinations(values: Mapping[str, str], read: _Reader) -> None:
     )
     post_only = values.get("--post_only", "").strip() == "1"
     _check_order_type(values, read, standalone)
+    market = values.get("--order_type", "market" if "--limit" not in values else "limit")
+    if "--cash_qty" in values and (market != "market" or standalone is not None):
+        read.refuse("--cash_qty", "given on an order that is not a market order",
+                    "--cash_qty on a market buy")  # fmt: skip
     if values.get("--bracket", "").strip() == "1" and not ("--sl" in values and "--tp" in values):
         read.refuse("--bracket", "1 without both --sl and --tp", "--bracket 1 with --sl and --tp")
     if standalone is not None:
@@ -601,7 +610,7 @@ def _request(flags: _Flags) -> ProbeRequest:
         close, close_flags = _close_of(flags)
         flag_of |= close_flags
         order = (
-            MarketOrder(**common, close=close)
+            MarketOrder(**common, close=close, cash_qty=flags.cash_qty)
             if flags.limit is None
             else LimitOrder(
                 **common, close=close, limit_price=flags.limit, post_only=flags.post_only
@@ -663,7 +672,7 @@ def _typed_order(flags: _Flags, common: _Common, close: Close | None) -> OrderIn
             return LimitOrder(**common, close=close, limit_price=limit or Decimal(0),
                               post_only=flags.post_only)  # fmt: skip
         case "market":
-            return MarketOrder(**common, close=close)
+            return MarketOrder(**common, close=close, cash_qty=flags.cash_qty)
         case "iceberg":
             return IcebergOrder(**common, close=close, limit_price=limit or Decimal(0),
                                 display_qty=flags.display_qty or Decimal(0))  # fmt: skip
@@ -702,6 +711,7 @@ _FLAG_OF: Final[Mapping[str, str]] = {
     "order_userref": "--userref",
     "effective_time": "--effective_time",
     "fee_preference": "--fee_pref",
+    "cash_qty": "--cash_qty",
 }
 
 

@@ -476,7 +476,12 @@ def _prices(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
         case LimitOrder():
             yield from amount_problems(order.limit_price, "limit_price")
         case MarketOrder():
-            pass
+            if order.cash_qty is not None:
+                yield from amount_problems(order.cash_qty, "cash_qty")
+                # cash_order_qty: "buy market orders without margin funding" -- docs.kraken.com/api/docs/websocket-v2/add_order
+                if order.side != "buy":
+                    yield InputInvalid(field="cash_qty", given=f"set on a {order.side}",
+                                       accepted="cash_qty on a market buy only")  # fmt: skip
         case StopLossOrder() | TakeProfitOrder():
             yield from _trigger(order.trigger, "trigger")
         case StopLossLimitOrder() | TakeProfitLimitOrder():
@@ -823,14 +828,21 @@ def order_warnings(order: OrderIntent) -> tuple[str, ...]:
     ...                           cl_ord_id="abc", close=LimitClose(limit_price=Decimal(2))))[0][:40]
     'cl_ord_id with a conditional close: Krak'
     """
+    found: list[str] = []
+    if isinstance(order, MarketOrder) and order.cash_qty is not None:
+        found.append(
+            "cash_qty: Kraken's docs mark order_qty as required beside cash_order_qty and do "
+            "not say which the engine fills by; both are sent and both are held to "
+            "ENTRY_MAX_NOTIONAL: preview with validate first"
+        )
     if isinstance(order, _SPOT_TYPES) and order.cl_ord_id is not None and order.close is not None:
         # Kraken's SDK says the exchange rejects the pair; the docs are silent, so warn only.
-        return (
+        found.append(
             "cl_ord_id with a conditional close: Kraken's official SDK reports that the exchange "
             "rejects this pair, though the docs are silent; try it with validate first, or drop "
-            "cl_ord_id (order_userref tags the order instead)",
+            "cl_ord_id (order_userref tags the order instead)"
         )
-    return ()
+    return tuple(found)
 
 
 # --- amend_order and cancel_order --------------------------------------------------------------
@@ -963,13 +975,19 @@ def entry_max_notional(order: SpotOrder, context: Context) -> Result[SpotOrder, 
             )
         )
     notional = _EXACT.multiply(order.qty, price)
+    figures = f"{_text(order.qty)} x {_text(price)} = {_text(notional)} {currency}"
+    if isinstance(order, MarketOrder) and order.cash_qty is not None and order.side == "buy":
+        # whichever the engine fills by, both are held to the cap
+        figures = f"cash_qty {_text(order.cash_qty)} {currency} and {figures}"
+        notional = max(notional, order.cash_qty)
     if notional <= cap:
         return Success(order)
     return Failure(
         GuardRefused(
             guard="ENTRY_MAX_NOTIONAL",
-            figures=f"{_text(order.qty)} x {_text(price)} = {_text(notional)} {currency} > cap "
-            f"{_text(cap)} {currency}",
+            figures=f"{figures}: {_text(notional)} {currency} > cap {_text(cap)} {currency}"
+            if figures.startswith("cash_qty")
+            else f"{figures} > cap {_text(cap)} {currency}",
             remedy=f"raise ENTRY_MAX_NOTIONAL to at least {_text(notional)}, or lower the quantity "
             "or the price",
         )

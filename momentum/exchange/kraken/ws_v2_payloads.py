@@ -232,7 +232,8 @@ def render_add_order(order: SpotOrder, context: Context) -> AddOrder:
                 post_only=order.post_only,
             )
         case MarketOrder():
-            params = MarketParams(**common)
+            cash = None if order.cash_qty is None else wire_number(order.cash_qty)
+            params = MarketParams(**common, cash_order_qty=cash)
         case StopLossOrder():
             params = StopLossParams(**common, triggers=_triggers(order.trigger))
         case TakeProfitOrder():
@@ -390,7 +391,8 @@ def _intent(
                 **common, limit_price=Decimal(params.limit_price), post_only=params.post_only
             )
         case MarketParams():
-            return MarketOrder(**common)
+            cash = None if params.cash_order_qty is None else Decimal(params.cash_order_qty)
+            return MarketOrder(**common, cash_qty=cash)
         case StopLossParams():
             return StopLossOrder(**common, trigger=_trigger(params.triggers))
         case TakeProfitParams():
