@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 
 from momentum.exchange.kraken.ws_v2_messages import encode
-from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
+from momentum.exchange.kraken.ws_v2_payloads import (
+    build_add_order,
+    build_add_order_json,
+    intent_of,
+)
 from momentum.exchange.kraken.ws_v2_requests import bracket_plan
 from momentum.models.intent import (
     LimitOrder,
@@ -17,6 +21,8 @@ from momentum.models.intent import (
     StopLossLimitClose,
     TakeProfitClose,
     TakeProfitLimitClose,
+    TrailingStopClose,
+    TrailingStopLimitClose,
     TrailingStopLimitOrder,
     Trigger,
 )
@@ -113,3 +119,38 @@ class TestNeverEmitted:
         assert [leg["order_type"] for leg in legs] == ["limit", "take-profit"]
         assert legs[1]["triggers"]["price"] == N("29000")
         assert legs[1]["side"] == "sell"
+
+
+class TestTrailingCloses:
+    def test_a_trailing_stop_close_renders_its_offset_and_type(self) -> None:
+        close = TrailingStopClose(trigger_price=D("1.5"), trigger_price_type="pct")
+        assert built(LimitOrder(**ENTRY, close=close))["params"]["conditional"] == {
+            "order_type": "trailing-stop", "trigger_price": N("1.5"), "trigger_price_type": "pct",
+        }  # fmt: skip
+
+    def test_a_trailing_stop_limit_close_keeps_trigger_and_limit_offsets_apart(self) -> None:
+        close = TrailingStopLimitClose(trigger_price=D("100"), trigger_price_type="quote",
+                                       limit_price=D("-20"), limit_price_type="quote")  # fmt: skip
+        assert built(LimitOrder(**ENTRY, close=close))["params"]["conditional"] == {
+            "order_type": "trailing-stop-limit", "trigger_price": N("100"),
+            "trigger_price_type": "quote", "limit_price": N("-20"), "limit_price_type": "quote",
+        }  # fmt: skip
+
+    @pytest.mark.parametrize(("close", "field"), [
+        (TrailingStopClose(trigger_price=D("28000"), trigger_price_type="static"),
+         "close.trigger_price_type"),
+        (TrailingStopClose(trigger_price=D("-1"), trigger_price_type="pct"), "close.trigger_price"),
+        # the close of a buy sells: its limit offset is 0 or below
+        (TrailingStopLimitClose(trigger_price=D("1"), trigger_price_type="pct",
+                                limit_price=D("5"), limit_price_type="quote"), "close.limit_price"),
+    ])  # fmt: skip
+    def test_a_trailing_close_is_checked_like_a_trailing_order(
+        self, close: Any, field: str
+    ) -> None:
+        found = build_add_order(LimitOrder(**ENTRY, close=close), context()).failure()
+        assert [getattr(p, "field", "") for p in found] == [field]
+
+    def test_a_trailing_close_reads_back(self) -> None:
+        close = TrailingStopClose(trigger_price=D("2"), trigger_price_type="quote")
+        message = build_add_order(LimitOrder(**ENTRY, close=close), context()).unwrap()
+        assert intent_of(message).unwrap().close == close

@@ -29,6 +29,8 @@ from momentum.models.intent import (
     TakeProfitLimitClose,
     TakeProfitLimitOrder,
     TakeProfitOrder,
+    TrailingStopClose,
+    TrailingStopLimitClose,
     TrailingStopLimitOrder,
     TrailingStopOrder,
     Trigger,
@@ -67,6 +69,13 @@ closes = st.one_of(
     st.builds(LimitClose, limit_price=amounts),
     st.builds(StopLossClose, trigger_price=amounts),
     st.builds(TakeProfitClose, trigger_price=amounts),
+    st.builds(
+        TrailingStopLimitClose,
+        trigger_price=amounts,
+        limit_price=amounts,
+        trigger_price_type=st.sampled_from(["static", "pct", "quote"]),
+        limit_price_type=st.sampled_from(["static", "pct", "quote"]),
+    ),
     st.builds(
         StopLossClose,
         trigger_price=st.one_of(offsets, wild_decimals),
@@ -123,6 +132,8 @@ contexts = st.builds(
     live=st.booleans(),
     req_id=st.none() | st.integers(),
 )
+positive_offsets = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("20"), places=1)
+
 # Intents that are usually valid, so that the laws about successes get many examples.
 plausible_triggers = st.one_of(
     st.builds(Trigger, price=prices, reference=st.sampled_from(["last", "index"])),
@@ -131,6 +142,18 @@ plausible_triggers = st.one_of(
 )
 plausible_closes = st.one_of(
     st.none(),
+    st.builds(
+        TrailingStopClose,
+        trigger_price=positive_offsets,
+        trigger_price_type=st.sampled_from(["pct", "quote"]),
+    ),
+    st.builds(
+        TrailingStopLimitClose,
+        trigger_price=positive_offsets,
+        trigger_price_type=st.sampled_from(["pct", "quote"]),
+        limit_price=st.decimals(min_value=Decimal("-5"), max_value=Decimal("5"), places=1),
+        limit_price_type=st.sampled_from(["pct", "quote"]),
+    ),
     st.builds(
         StopLossClose,
         trigger_price=offsets.filter(bool),
@@ -181,7 +204,6 @@ def _trigger_on_the_right_side(order: OrderIntent) -> OrderIntent:
     return msgspec.structs.replace(order, trigger=msgspec.structs.replace(trigger, price=price))
 
 
-positive_offsets = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("20"), places=1)
 trailing_triggers = st.builds(
     Trigger, price=positive_offsets, price_type=st.sampled_from(["pct", "quote"])
 )

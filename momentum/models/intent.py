@@ -50,6 +50,8 @@ __all__ = [
     "TakeProfitLimitOrder",
     "TakeProfitOrder",
     "TimeInForce",
+    "TrailingStopClose",
+    "TrailingStopLimitClose",
     "TrailingStopLimitOrder",
     "TrailingStopOrder",
     "Trigger",
@@ -148,7 +150,33 @@ class TakeProfitLimitClose(_Close, frozen=True, kw_only=True, tag="take-profit-l
     trigger_price_type: PriceType = "static"
 
 
-Close = LimitClose | StopLossClose | TakeProfitClose | StopLossLimitClose | TakeProfitLimitClose
+class TrailingStopClose(_Close, frozen=True, kw_only=True, tag="trailing-stop"):
+    """Close with a trailing stop: a positive `pct`/`quote` offset from the peak (or trough) after
+    the fill."""
+
+    trigger_price: Decimal
+    trigger_price_type: PriceType
+
+
+class TrailingStopLimitClose(_Close, frozen=True, kw_only=True, tag="trailing-stop-limit"):
+    """Close with a trailing stop that places a limit order `limit_price` (an offset, read with
+    `limit_price_type`) from where it fires."""
+
+    trigger_price: Decimal
+    trigger_price_type: PriceType
+    limit_price: Decimal
+    limit_price_type: PriceType = "quote"
+
+
+Close = (
+    LimitClose
+    | StopLossClose
+    | TakeProfitClose
+    | StopLossLimitClose
+    | TakeProfitLimitClose
+    | TrailingStopClose
+    | TrailingStopLimitClose
+)
 
 
 # --- the primary order -----------------------------------------------------------------------

@@ -46,6 +46,8 @@ from momentum.models.intent import (
     TakeProfitLimitClose,
     TakeProfitLimitOrder,
     TakeProfitOrder,
+    TrailingStopClose,
+    TrailingStopLimitClose,
     TrailingStopLimitOrder,
     TrailingStopOrder,
     Trigger,
@@ -259,6 +261,14 @@ def _close_prices(close: Close) -> Iterator[tuple[str, Decimal]]:
                 yield "close.trigger_price", close.trigger_price
             if close.limit_price is not None:
                 yield "close.limit_price", close.limit_price
+        case TrailingStopClose():
+            if close.trigger_price_type == "quote":  # a quote offset is whole ticks
+                yield "close.trigger_price", close.trigger_price
+        case TrailingStopLimitClose():
+            if close.trigger_price_type == "quote":
+                yield "close.trigger_price", close.trigger_price
+            if close.limit_price_type == "quote" and close.limit_price:
+                yield "close.limit_price", abs(close.limit_price)
         case _:
             assert_never(close)
 
@@ -418,6 +428,8 @@ class _Snapper:
                     trigger_price=self.price(close.trigger_price, side, "close.trigger_price"),
                     limit_price=self.optional(close.limit_price, side, "close.limit_price"),
                 )
+            case TrailingStopClose() | TrailingStopLimitClose():
+                return close  # offsets, not prices on the grid
             case _:
                 assert_never(close)
 

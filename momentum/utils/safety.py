@@ -60,6 +60,8 @@ from momentum.models.intent import (
     TakeProfitLimitOrder,
     TakeProfitOrder,
     TimeInForce,
+    TrailingStopClose,
+    TrailingStopLimitClose,
     TrailingStopLimitOrder,
     TrailingStopOrder,
     Trigger,
@@ -237,8 +239,22 @@ def _close_price(close: Close, knobs: Knobs, entry: Decimal | None) -> Decimal |
             return close_trigger_level(close, entry)
         case StopLossLimitClose() | TakeProfitLimitClose():
             return effective_close_limit(close, knobs)
+        case TrailingStopClose():
+            return _trailing_close_level(close, entry)
+        case TrailingStopLimitClose():
+            level = _trailing_close_level(close, entry)
+            offset = Trigger(price=close.limit_price, price_type=close.limit_price_type)
+            return None if level is None else trigger_level(offset, level)
         case _:
             assert_never(close)
+
+
+def _trailing_close_level(
+    close: TrailingStopClose | TrailingStopLimitClose, entry: Decimal | None
+) -> Decimal | None:
+    # a buy close (of a sell) fires at the trough plus the offset: at most the entry plus it
+    offset = Trigger(price=close.trigger_price, price_type=close.trigger_price_type)
+    return trailing_level("buy", offset, entry)
 
 
 def _text(value: Decimal) -> str:
@@ -680,8 +696,28 @@ def _close_amounts(order: SpotOrder) -> Iterator[InputInvalid]:
             yield from _close_trigger(close)
             if close.limit_price is not None:
                 yield from amount_problems(close.limit_price, "close.limit_price")
+        case TrailingStopClose():
+            yield from _trailing_close(close)
+        case TrailingStopLimitClose():
+            yield from _trailing_close(close)
+            limit = TrailingStopLimitOrder(
+                symbol="", side=close_side(order.side), qty=Decimal(1),
+                trigger=Trigger(price=Decimal(1), price_type="pct"),
+                limit_price=close.limit_price, limit_price_type=close.limit_price_type,
+            )  # fmt: skip
+            for problem in _trailing_limit(limit):
+                yield msgspec.structs.replace(problem, field=f"close.{problem.field}")
         case _:
             assert_never(close)
+
+
+def _trailing_close(close: TrailingStopClose | TrailingStopLimitClose) -> Iterator[InputInvalid]:
+    trigger = Trigger(price=close.trigger_price, price_type=close.trigger_price_type)
+    for problem in _trailing(trigger, "close.trigger"):
+        name = problem.field.replace("close.trigger.price_type", "close.trigger_price_type")
+        yield msgspec.structs.replace(
+            problem, field=name.replace("close.trigger.price", "close.trigger_price")
+        )
 
 
 def _close_trigger(close: TriggeredClose) -> Iterator[InputInvalid]:
@@ -755,6 +791,8 @@ def _close_direction(side: Side, close: Close, entry: Decimal) -> Iterator[Input
                 "limit close",
                 False,
             )
+        case TrailingStopClose() | TrailingStopLimitClose():
+            return  # it trails from the peak after the fill: no fixed side of the entry
         case _:
             assert_never(close)
     below = (side == "buy") == protective

@@ -76,6 +76,8 @@ from momentum.models.intent import (
     TakeProfitLimitOrder,
     TakeProfitOrder,
     TimeInForce,
+    TrailingStopClose,
+    TrailingStopLimitClose,
     TrailingStopLimitOrder,
     TrailingStopOrder,
     Trigger,
@@ -164,6 +166,18 @@ def _conditional(close: Close, knobs: Knobs) -> Conditional:
                     _or(effective_close_limit(close, knobs), close.trigger_price)
                 ),
                 trigger_price_type=_relative(close.trigger_price_type),
+            )
+        case TrailingStopClose():
+            return ConditionalTrailingStop(
+                trigger_price=wire_number(close.trigger_price),
+                trigger_price_type=close.trigger_price_type,
+            )
+        case TrailingStopLimitClose():
+            return ConditionalTrailingStopLimit(
+                trigger_price=wire_number(close.trigger_price),
+                trigger_price_type=close.trigger_price_type,
+                limit_price=wire_number(close.limit_price),
+                limit_price_type=close.limit_price_type,
             )
         case _:
             assert_never(close)
@@ -309,8 +323,18 @@ def _close(conditional: Conditional) -> Close | None:
                 limit_price=Decimal(conditional.limit_price),
                 trigger_price_type=conditional.trigger_price_type or "static",
             )
-        case ConditionalTrailingStop() | ConditionalTrailingStopLimit():
-            return None  # no close intent takes a trailing close yet
+        case ConditionalTrailingStop():
+            return TrailingStopClose(
+                trigger_price=Decimal(conditional.trigger_price),
+                trigger_price_type=conditional.trigger_price_type,
+            )
+        case ConditionalTrailingStopLimit():
+            return TrailingStopLimitClose(
+                trigger_price=Decimal(conditional.trigger_price),
+                trigger_price_type=conditional.trigger_price_type,
+                limit_price=Decimal(conditional.limit_price),
+                limit_price_type=conditional.limit_price_type,
+            )
         case _:
             assert_never(conditional)
 
