@@ -14,6 +14,7 @@ from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_o
 from momentum.models.intent import LimitOrder, SpotOrder, parse_amount
 from momentum.utils.env import Knobs, load_knobs, parse_knobs
 from momentum.utils.safety import Context, check_order
+from tests.typing import readme_more
 from tests.typing.readme_example import entry_message
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -44,3 +45,21 @@ def test_the_readme_example_returns_a_message_and_refuses_with_a_position_open()
     assert_type(table, dict[str, Instrument])
     assert entry_message(open_positions=0, instruments=table) is not None
     assert entry_message(open_positions=1, instruments=table) is None
+
+
+def test_the_readme_request_examples_are_this_type_checked_file() -> None:
+    example = (Path(__file__).parent / "readme_more.py").read_text()
+    assert f"```python\n{example}```" in README.read_text()
+
+
+def test_the_readme_request_examples_build() -> None:
+    assert readme_more.ladder().unwrap().params.symbol == "BTC/USD"
+    assert readme_more.move("OUF4EM-FRGI2-MQMWZD").unwrap().params.limit_price_type == "static"
+    assert readme_more.pull("OUF4EM-FRGI2-MQMWZD").unwrap().params.order_id == [
+        "OUF4EM-FRGI2-MQMWZD"
+    ]
+    first, second = readme_more.bracket().unwrap()
+    assert (first.params.side, second.params.side) == ("buy", "sell")
+    assert readme_more.outcome(
+        b'{"method":"add_order","success":false,"error":"EOrder:Post only order"}'
+    ) == ("refused (post_only): EOrder:Post only order")
