@@ -11,8 +11,10 @@ from returns.result import Failure, Result, Success
 
 from momentum.errors import Problem
 from momentum.exchange.kraken.instruments import load_default_instruments
+from momentum.exchange.kraken.ws_v2_check import check_message
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, intent_of
+from momentum.exchange.kraken.ws_v2_requests import build_batch_add
 from momentum.models.intent import (
     Exposure,
     IcebergOrder,
@@ -338,3 +340,15 @@ def test_a_valid_oto_limit_buy_always_succeeds(
         < datetime.strptime(message.params.deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         <= now + timedelta(seconds=5)
     )
+
+
+@given(st.lists(intents, max_size=17), contexts)
+def test_a_batch_of_any_intents_returns_a_result(orders: list[OrderIntent], ctx: Context) -> None:
+    """The core returns a Result for every input; it never raises."""
+    assert _is_result(build_batch_add(orders, ctx))
+
+
+@given(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode)), contexts)
+def test_checking_any_bytes_never_raises(data: bytes, ctx: Context) -> None:
+    """The core returns a Result for every input; it never raises."""
+    assert isinstance(check_message(data, ctx), tuple)

@@ -72,6 +72,17 @@ class TestBatchAdd:
         found = build_batch_add(orders, context(entry_max_notional=D("29.99"))).failure()
         assert [p.guard for p in found if isinstance(p, GuardRefused)] == ["ENTRY_MAX_NOTIONAL"]
 
+    def test_fok_is_not_for_a_batch(self) -> None:
+        found = build_batch_add(
+            [buy("28000"), buy("27900", time_in_force="fok")], context()
+        ).failure()
+        assert [p.field for p in found if isinstance(p, InputInvalid)] == [
+            "orders[1].time_in_force"
+        ]
+        assert build_batch_add(
+            [buy("28000"), buy("27900", time_in_force="ioc")], context()
+        ).unwrap()
+
     def test_a_batch_decodes_back_to_an_equal_message(self) -> None:
         batch = build_batch_add([buy("28000"), buy("27900")], context()).unwrap()
         assert decode_request(encode(batch).unwrap()).unwrap() == batch

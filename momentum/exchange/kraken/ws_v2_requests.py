@@ -132,6 +132,16 @@ def build_batch_add(
                 checked.append(ok)
             case Failure(tuple() as found):
                 problems.extend(_prefixed(problem, index) for problem in found)
+    for index, order in enumerate(checked):
+        # batch_add lists time_in_force gtc, gtd and ioc only -- docs.kraken.com/api/docs/websocket-v2/batch_add
+        if (order.time_in_force or context.knobs.default_tif) == "fok":
+            problems.append(
+                InputInvalid(
+                    field=f"orders[{index}].time_in_force",
+                    given="'fok', which batch_add does not list",
+                    accepted="gtc, gtd or ioc in a batch (send a fok order on its own)",
+                )
+            )
     if not problems:
         problems.extend(_batch_notional(checked, context))
     if context.req_id is not None and context.req_id not in range(-(2**31), 2**31):
