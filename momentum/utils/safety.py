@@ -393,27 +393,8 @@ def _identity(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
         yield InputInvalid(
             field="fee_preference", given=show(order.fee_preference), accepted="base or quote"
         )
-    effective = order.effective_time
-    if effective is not None:
-        # effective_time: scheduled start, RFC3339 to the second -- docs.kraken.com/api/docs/websocket-v2/add_order
-        if not isinstance(effective, datetime) or effective.utcoffset() is None:
-            yield InputInvalid(
-                field="effective_time",
-                given=show(effective),
-                accepted="a timezone-aware datetime such as 2026-12-01T00:00:00Z",
-            )
-        elif effective.microsecond:
-            yield InputInvalid(
-                field="effective_time",
-                given=show(effective.isoformat()),
-                accepted="whole seconds (Kraken's precision for effective_time)",
-            )
-        elif not effective > context.now:
-            yield InputInvalid(
-                field="effective_time",
-                given=show(effective.isoformat()),
-                accepted="a time after now",
-            )
+    # effective_time: scheduled start, RFC3339 to the second -- docs.kraken.com/api/docs/websocket-v2/add_order
+    yield from _moment_problems(order.effective_time, "effective_time", context.now, None)
     if order.stp_type is not None and order.stp_type not in _STPS:
         yield InputInvalid(
             field="stp_type", given=show(order.stp_type), accepted=" or ".join(_STPS)
@@ -462,25 +443,27 @@ def _time_in_force(order: SpotOrder, context: Context) -> Iterator[InputInvalid]
             given=f"set with time_in_force {tif!r}",
             accepted="no expire_time, or time_in_force 'gtd'",
         )
-    elif expire is not None:
-        if not isinstance(expire, datetime) or expire.utcoffset() is None:
-            yield InputInvalid(
-                field="expire_time",
-                given=show(expire),
-                accepted="a timezone-aware datetime such as 2026-12-01T00:00:00Z",
-            )
-        elif expire.microsecond:
-            yield InputInvalid(
-                field="expire_time",
-                given=show(expire.isoformat()),
-                accepted="whole seconds (Kraken's precision for expire_time)",
-            )
-        elif not context.now < expire <= context.now + MAX_EXPIRY:
-            yield InputInvalid(
-                field="expire_time",
-                given=show(expire.isoformat()),
-                accepted=f"a time after now and at most {MAX_EXPIRY.days} days ahead",
-            )
+    else:
+        yield from _moment_problems(expire, "expire_time", context.now, MAX_EXPIRY)
+
+
+def _moment_problems(
+    moment: object, field: str, now: datetime, within: timedelta | None
+) -> Iterator[InputInvalid]:
+    """A scheduled time: timezone-aware, whole seconds (Kraken's precision), after now, and at
+    most `within` ahead where there is such a limit."""
+    if moment is None:
+        return
+    if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        yield InputInvalid(field=field, given=show(moment),
+                           accepted="a timezone-aware datetime such as 2026-12-01T00:00:00Z")  # fmt: skip
+    elif moment.microsecond:
+        yield InputInvalid(field=field, given=show(moment.isoformat()),
+                           accepted=f"whole seconds (Kraken's precision for {field})")  # fmt: skip
+    elif not now < moment or (within is not None and moment > now + within):
+        limit = "" if within is None else f" and at most {within.days} days ahead"
+        yield InputInvalid(field=field, given=show(moment.isoformat()),
+                           accepted=f"a time after now{limit}")  # fmt: skip
 
 
 def _type_name(order: SpotOrder | Close) -> str:
