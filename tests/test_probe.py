@@ -442,3 +442,35 @@ class TestCheck:
         )  # fmt: skip
         assert (run.returncode, run.stdout) == (2, "")
         assert "Traceback" not in run.stderr
+
+
+# --- REST parity -----------------------------------------------------------------------------
+
+
+def test_rest_prints_the_step3_example_as_rest_parameters(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_OTO, "--rest", "1", env={"ENTRY_MAX_NOTIONAL": "50"})
+    assert run.returncode == 0
+    fields = json.loads(run.stdout)
+    del fields["deadline"]
+    # REST-ADD field names (shared/kraken/README.md §2, §2.3), the brief's values
+    assert fields == {
+        "ordertype": "limit", "type": "buy", "volume": "0.001", "pair": "XBTUSD",
+        "price": "28440", "timeinforce": "GTC", "oflags": "post", "stptype": "cancel-newest",
+        "close[ordertype]": "stop-loss-limit", "close[price]": "28410", "close[price2]": "28400",
+        "validate": "true",
+    }  # fmt: skip
+    assert run.stderr.startswith("ordertype=limit&type=buy&volume=0.001&pair=XBTUSD&price=28440&")
+
+
+def test_rest_urlencoded_prints_only_the_body(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_OTO, "--rest", "urlencoded", env={"ENTRY_MAX_NOTIONAL": "50"})
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.startswith("ordertype=limit&") and run.stdout.count("\n") == 1
+    assert "close%5Bprice2%5D=28400" in run.stdout
+
+
+def test_rest_refuses_a_deadline_shorter_than_its_window(tmp_path: Path) -> None:
+    run = probe(tmp_path, *STEP3_OTO, "--rest", "1",
+                env={"ENTRY_MAX_NOTIONAL": "50", "DEADLINE_MS": "1000"})  # fmt: skip
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.startswith("DEADLINE_MS: 1000 ms; use at least 2000 ms for REST")

@@ -28,9 +28,11 @@ from momentum.exchange.kraken.instruments import (
     load_default_instruments,
     load_instruments,
 )
+from momentum.exchange.kraken.parity import parity
+from momentum.exchange.kraken.rest_payloads import RestAddOrder, build_rest_add_order, urlencoded
 from momentum.exchange.kraken.ws_v2_check import check_message
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, encode
-from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
 from momentum.exchange.kraken.ws_v2_requests import TakeProfitLeg, bracket_plan
 from momentum.models.intent import (
     Close,
@@ -121,6 +123,8 @@ FLAGS: Final[Mapping[str, str]] = {
     "primary's price (a buy's take-profit offset is positive)",
     "--bracket": "1 with both --sl and --tp: print the entry with its stop, then the take-profit "
     "leg to send after the fill, as one JSON array",
+    "--rest": "1 prints the same order as REST AddOrder parameters (JSON; the urlencoded body "
+    "on stderr) after checking both forms agree; urlencoded prints only the body",
     "--check": "FILE (or - for stdin): vet an add_order, batch_add, amend_order or cancel_order "
     "message written elsewhere; prints its problems, exit 0 when clean",
     "--instruments": "instrument file, WS v2 snapshot or REST AssetPairs JSON (default: "
@@ -163,6 +167,7 @@ class ProbeRequest(msgspec.Struct, frozen=True, kw_only=True):
 
     order: OrderIntent
     take_profit: TakeProfitLeg | None = None
+    rest: Literal["", "json", "urlencoded"] = ""
     live: bool
     req_id: int | None
     exposure: Exposure
@@ -341,6 +346,7 @@ class _Flags(msgspec.Struct, frozen=True, kw_only=True):
     userref: int | None
     bracket: bool
     cash_qty: Decimal | None
+    rest: Literal["", "json", "urlencoded"]
     sl_type: PriceType
     tp_type: PriceType
 
@@ -426,6 +432,7 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
     userref = read.integer("--userref", "a whole number from -2147483648 to 2147483647", _INT32)
     bracket = read.bit("--bracket", default=False)
     cash_qty = read.amount("--cash_qty")
+    rest_text = _choice(read, "--rest", ("0", "1", "urlencoded"))
     sl_type = _price_type(_choice(read, "--sl_type", get_args(PriceType)) or "static")
     tp_type = _price_type(_choice(read, "--tp_type", get_args(PriceType)) or "static")
     if standalone_tp and standalone_sl:
@@ -464,6 +471,7 @@ def _read_flags(read: _Reader, instruments: InstrumentTable | None) -> _Flags | 
         userref=userref,
         bracket=bracket,
         cash_qty=cash_qty,
+        rest="json" if rest_text == "1" else "urlencoded" if rest_text == "urlencoded" else "",
         sl_type=sl_type,
         tp_type=tp_type,
     )
@@ -500,6 +508,8 @@ def _check_combinations(values: Mapping[str, str], read: _Reader) -> None:
     if "--cash_qty" in values and (market != "market" or standalone is not None):
         read.refuse("--cash_qty", "given on an order that is not a market order",
                     "--cash_qty on a market buy")  # fmt: skip
+    if values.get("--rest", "0") != "0" and values.get("--bracket", "0") == "1":
+        read.refuse("--rest", "given with --bracket 1", "--rest for a single order")
     if values.get("--bracket", "").strip() == "1" and not ("--sl" in values and "--tp" in values):
         read.refuse("--bracket", "1 without both --sl and --tp", "--bracket 1 with --sl and --tp")
     if standalone is not None:
@@ -628,6 +638,7 @@ def _request(flags: _Flags) -> ProbeRequest:
     return ProbeRequest(
         order=order,
         take_profit=take_profit,
+        rest=flags.rest,
         live=not flags.validate,
         req_id=flags.req_id,
         exposure=Exposure(open_positions=flags.open_positions),
@@ -775,8 +786,36 @@ def _build(
         return plan.bind(_both).map(
             lambda data: ProbeOutput(message=data, notes=(*notes, *warnings))
         )
+    if request.rest:
+        return _rest(order, context, request.rest).map(
+            lambda pair: ProbeOutput(message=pair[0], notes=(*notes, *warnings, *pair[1]))
+        )
     built = build_add_order_json(order, context)
     return built.map(lambda message: ProbeOutput(message=message, notes=(*notes, *warnings)))
+
+
+def _rest(
+    order: OrderIntent, context: Context, form: Literal["json", "urlencoded"]
+) -> Result[tuple[bytes, tuple[str, ...]], tuple[Problem, ...]]:
+    """The REST form of the order, after checking it says what the WS v2 message says."""
+    ws, rest = build_add_order(order, context), build_rest_add_order(order, context)
+    match ws, rest:
+        case Success(AddOrder() as message), Success(RestAddOrder() as fields):
+            differences = parity(message, fields, context.instruments or {}).swap().value_or(())
+            if differences:
+                return Failure(tuple(
+                    InputInvalid(field="--rest", given=f"REST and WS differ: {difference}",
+                                 accepted="forms that agree (please report this)")
+                    for difference in differences
+                ))  # fmt: skip
+            body = urlencoded(fields)
+            if form == "urlencoded":
+                return Success((body.encode(), ()))
+            return Success((msgspec.json.encode(dict(fields.fields)), (body,)))
+        case _:
+            merged = (*ws.swap().value_or(()), *rest.swap().value_or(()))
+            unique = tuple(dict.fromkeys(merged))
+            return Failure(unique)
 
 
 def _both(messages: tuple[AddOrder, AddOrder]) -> Result[bytes, tuple[Problem, ...]]:
