@@ -190,3 +190,34 @@ class TestKnobFile:
         child.mkdir()
         monkeypatch.chdir(child)
         assert load_knobs({}, None).unwrap() == Knobs()
+
+
+class TestBadKnobFiles:
+    @pytest.mark.parametrize(
+        ("content", "given"),
+        [
+            ("", "a file with no NAME=value line"),
+            ("# only a comment\n\n", "a file with no NAME=value line"),
+            ("ENTRY_MAX_NOTIONAL=50\nthis is not a knob line\n", "line 2, which is not NAME=value"),
+            ("ENTRY_MAX_NOTONAL=50\n", "a line setting 'ENTRY_MAX_NOTONAL'"),
+            ("allow_live=1\n", "a line setting 'allow_live'"),
+        ],
+    )
+    def test_a_broken_file_is_refused_naming_what_is_wrong(
+        self, tmp_path: Path, content: str, given: str
+    ) -> None:
+        path = tmp_path / ".env_meanrev"
+        path.write_text(content)
+        assert read_knob_file(path, required=False).failure().given == given
+
+    def test_other_settings_and_export_lines_are_fine(self, tmp_path: Path) -> None:
+        path = tmp_path / ".env_meanrev"
+        path.write_text("export ENTRY_MAX_NOTIONAL=50  # cap\nBOT_NAME=meanrev\n")
+        assert read_knob_file(path, required=False).unwrap() == {
+            "ENTRY_MAX_NOTIONAL": "50", "BOT_NAME": "meanrev",
+        }  # fmt: skip
+
+    def test_a_broken_line_is_named_by_number_never_echoed(self, tmp_path: Path) -> None:
+        path = tmp_path / ".env_meanrev"
+        path.write_text("DEADLINE_MS=5000\nsk-live-SECRET-VALUE\n")
+        assert "SECRET" not in read_knob_file(path, required=False).failure().render()

@@ -474,3 +474,46 @@ def test_rest_refuses_a_deadline_shorter_than_its_window(tmp_path: Path) -> None
                 env={"ENTRY_MAX_NOTIONAL": "50", "DEADLINE_MS": "1000"})  # fmt: skip
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.startswith("DEADLINE_MS: 1000 ms; use at least 2000 ms for REST")
+
+
+# --- robustness: bad knob files and no network -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x00\x01binary", b"# x\n" * (10 * 1024 * 1024 // 4), b"not a knob line\n", b"\xff\xfe"],
+    ids=["empty", "binary", "huge-10MB", "broken", "not-utf8"],
+)
+def test_a_bad_knob_file_is_exit_2_without_a_traceback(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / ".env_meanrev").write_bytes(content)
+    run = probe(tmp_path, *STEP3_STANDALONE_TP)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.startswith("--env-file (from ")
+    assert "Traceback" not in run.stderr
+
+
+def test_an_unreadable_knob_file_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / ".env_meanrev").mkdir()  # readable by nobody as a file, root included
+    run = probe(tmp_path, *STEP3_STANDALONE_TP)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert "unreadable file" in run.stderr
+
+
+def test_the_probe_runs_with_sockets_disabled(tmp_path: Path) -> None:
+    (tmp_path / "sitecustomize.py").write_text(
+        "import socket\n"
+        "def _refuse(*args, **kwargs):\n"
+        "    raise RuntimeError('network use is forbidden in this test')\n"
+        "socket.socket = _refuse\n"
+        "socket.create_connection = _refuse\n"
+        "socket.getaddrinfo = _refuse\n"
+    )
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+    for args in (STEP3_STANDALONE_TP, [*STEP3_OTO, "--rest", "1"], ["--check", "-"]):
+        run = subprocess.run(
+            [sys.executable, "-m", "momentum.scripts.ws_payload_probe", *args],
+            input="{}", cwd=tmp_path, env=_environment(env), capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+        assert "network use is forbidden" not in run.stderr
+        assert "internal error" not in run.stderr

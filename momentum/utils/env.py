@@ -16,6 +16,8 @@ may sit). Only the exact path given is opened.
 "DEADLINE_MS (from environment): '250'; use a whole number of milliseconds from 500 to 60000 (the WS v2 deadline window)"
 """
 
+import difflib
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -211,7 +213,33 @@ def read_knob_file(path: Path, *, required: bool) -> Result[dict[str, str], Knob
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return Failure(_file_problem(path, "a file that is not UTF-8", "a UTF-8 text file"))
-    return Success(_parse_dotenv(text))
+    return _checked_lines(path, text).map(_parse_dotenv)
+
+
+_LINE: Final = re.compile(r"\s*(?:#.*)?|\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=.*")
+
+
+def _checked_lines(path: Path, text: str) -> Result[str, KnobInvalid]:
+    """Every line is blank, a comment or NAME=value; a name one typo away from a knob is refused
+    (a misspelt ALLOW_LIVE must not fall back to its default unseen). Lines are named by number
+    only: a knob file's content is never echoed."""
+    names: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _LINE.fullmatch(line)
+        if match is None:
+            return Failure(_file_problem(path, f"line {number}, which is not NAME=value",
+                                         "lines of NAME=value, blank lines and # comments"))  # fmt: skip
+        if match.group(1):
+            names.append(match.group(1))
+    if not names:
+        return Failure(_file_problem(path, "a file with no NAME=value line",
+                                     "at least one knob, or no file at all (the defaults)"))  # fmt: skip
+    for name in names:
+        near = difflib.get_close_matches(name.upper(), KNOB_NAMES, n=1, cutoff=0.8)
+        if near and name != near[0]:
+            return Failure(_file_problem(path, f"a line setting {show(name)}",
+                                         f"the knob's exact name ({near[0]}?)"))  # fmt: skip
+    return Success(text)
 
 
 def _parse_dotenv(text: str) -> dict[str, str]:
