@@ -128,3 +128,18 @@ def test_decoding_a_missing_deadline_is_refused() -> None:
 
 def test_broken_json_is_a_problem_not_an_exception() -> None:
     assert decode(b"{not json").failure().accepted == "valid JSON"
+
+
+def test_the_word_nan_in_a_string_is_not_mistaken_for_a_number() -> None:
+    message = AddOrder(
+        params=MarketParams(
+            side="sell",
+            order_qty=D("1"),
+            symbol="BTC/USD",
+            margin=False,
+            validate=True,
+            deadline=DEADLINE,
+            cl_ord_id="NaN-Infinity",
+        )
+    )
+    assert b'"cl_ord_id":"NaN-Infinity"' in encode(message).unwrap()

@@ -507,12 +507,16 @@ def numbers(message: msgspec.Struct, path: str = "") -> Iterator[tuple[str, Deci
 def encode(message: Request) -> Result[bytes, InputInvalid]:
     """JSON bytes of a message; refuses a non-finite number, which JSON cannot carry.
 
-    `decimal_format="number"` would write `NaN` raw (invalid JSON), so finiteness is checked first.
+    `decimal_format="number"` writes `NaN`/`Infinity` raw (invalid JSON): bytes holding either word
+    have their numbers checked one by one, and a non-finite one is refused with its path.
     """
-    for path, value in numbers(message):
+    data = _ENCODER.encode(message)
+    if b"NaN" not in data and b"Infinity" not in data:
+        return Success(data)  # a non-finite Decimal is always written as one of these words
+    for path, value in numbers(message):  # a string may hold the word too: look at the numbers
         if not value.is_finite():
             return Failure(InputInvalid(field=path, given=show(value), accepted="a finite number"))
-    return Success(_ENCODER.encode(message))
+    return Success(data)
 
 
 def decode_request(data: bytes | str) -> Result[Request, InputInvalid]:
