@@ -995,14 +995,14 @@ def entry_max_notional(order: SpotOrder, context: Context) -> Result[SpotOrder, 
                 remedy="give a reference price (--ref_price) or a limit price",
             )
         )
-    notional = _EXACT.multiply(order.qty, price)
-    figures = f"{_text(order.qty)} x {_text(price)} = {_text(notional)} {currency}"
-    if isinstance(order, MarketOrder) and order.cash_qty is not None and order.side == "buy":
-        # whichever the engine fills by, both are held to the cap
-        figures = f"cash_qty {_text(order.cash_qty)} {currency} and {figures}"
-        notional = max(notional, order.cash_qty)
+    product = _EXACT.multiply(order.qty, price)
+    cash = order.cash_qty if isinstance(order, MarketOrder) and order.side == "buy" else None
+    notional = product if cash is None else max(product, cash)  # both held: see MarketOrder
     if notional <= cap:
         return Success(order)
+    figures = f"{_text(order.qty)} x {_text(price)} = {_text(product)} {currency}"
+    if cash is not None:
+        figures = f"cash_qty {_text(cash)} {currency} and {figures}"
     return Failure(
         GuardRefused(
             guard="ENTRY_MAX_NOTIONAL",

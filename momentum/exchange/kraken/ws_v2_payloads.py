@@ -121,8 +121,8 @@ def deadline_text(now: datetime, deadline_ms: int) -> str:
     >>> deadline_text(datetime(2026, 11, 28, 9, 0, 0, 123999, tzinfo=UTC), 5000)
     '2026-11-28T09:00:05.123Z'
     """
-    moment = (now + timedelta(milliseconds=deadline_ms)).astimezone(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    moment = (now + timedelta(milliseconds=deadline_ms)).astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="milliseconds") + "Z"  # truncates to the millisecond
 
 
 def _seconds_text(moment: datetime) -> str:
