@@ -1,5 +1,8 @@
 """Laws of the core, as hypothesis properties (profile `ci` by default, `fuzz` by hand)."""
 
+import contextlib
+import io
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -10,12 +13,20 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 from momentum.errors import Problem
-from momentum.exchange.kraken.instruments import load_default_instruments
+from momentum.exchange.kraken.instruments import decode_instruments, load_default_instruments
+from momentum.exchange.kraken.rest_payloads import build_rest_add_order
 from momentum.exchange.kraken.ws_v2_check import check_message
-from momentum.exchange.kraken.ws_v2_messages import AddOrder, decode, encode
+from momentum.exchange.kraken.ws_v2_messages import AddOrder, decode, decode_request, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, intent_of
-from momentum.exchange.kraken.ws_v2_requests import build_batch_add
+from momentum.exchange.kraken.ws_v2_requests import (
+    build_amend_order,
+    build_batch_add,
+    build_cancel_order,
+)
+from momentum.exchange.kraken.ws_v2_responses import decode_answer
 from momentum.models.intent import (
+    Amend,
+    Cancel,
     Exposure,
     IcebergOrder,
     LimitClose,
@@ -37,7 +48,13 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.scripts.ws_payload_probe import FLAGS, parse_argv, parse_flags, probe_message
+from momentum.scripts.ws_payload_probe import (
+    FLAGS,
+    main,
+    parse_argv,
+    parse_flags,
+    probe_message,
+)
 from momentum.utils.env import KNOB_NAMES, Knobs, parse_knobs
 from momentum.utils.safety import Context
 
@@ -352,3 +369,57 @@ def test_a_batch_of_any_intents_returns_a_result(orders: list[OrderIntent], ctx:
 def test_checking_any_bytes_never_raises(data: bytes, ctx: Context) -> None:
     """The core returns a Result for every input; it never raises."""
     assert isinstance(check_message(data, ctx), tuple)
+
+
+# --- every other public core function, and the probe's promise about stdout -------------------
+
+amends = st.builds(
+    Amend,
+    order_id=st.none() | st.text(max_size=20),
+    cl_ord_id=st.none() | st.text(max_size=20),
+    qty=amounts,
+    limit_price=st.none() | amounts,
+    limit_price_type=st.sampled_from(["static", "pct", "quote"]),
+    trigger_price=st.none() | amounts,
+    trigger_price_type=st.sampled_from(["static", "pct", "quote"]),
+    post_only=st.booleans(),
+    display_qty=st.none() | amounts,
+    remaining_qty=st.none() | amounts,
+)
+cancels = st.builds(
+    Cancel,
+    order_ids=st.lists(st.text(max_size=20), max_size=3).map(tuple),
+    cl_ord_ids=st.lists(st.text(max_size=20), max_size=3).map(tuple),
+    order_userrefs=st.lists(st.integers(), max_size=3).map(tuple),
+)
+
+
+@given(amends, cancels, intents, contexts)
+def test_amend_cancel_and_rest_builders_return_a_result(
+    amend: Amend, cancel: Cancel, order: OrderIntent, ctx: Context
+) -> None:
+    """The core returns a Result for every input; it never raises."""
+    with_table = msgspec.structs.replace(ctx, instruments=TABLE)
+    assert _is_result(build_amend_order(amend, ctx))
+    assert _is_result(build_cancel_order(cancel, ctx))
+    assert _is_result(build_rest_add_order(order, with_table))
+
+
+@given(st.binary(max_size=400))
+def test_every_decoder_returns_a_result_for_any_bytes(data: bytes) -> None:
+    """The core returns a Result for every input; it never raises."""
+    assert _is_result(decode_answer(data))
+    assert _is_result(decode_instruments(data))
+    assert _is_result(decode_request(data))
+
+
+@given(argvs)
+def test_a_refusal_never_writes_to_stdout(argv: list[str]) -> None:
+    """A refusal never yields output on stdout: exit 0 and a message, or nothing on stdout."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        # no --check (it reads stdin) and no --help (it prints usage on purpose)
+        code = main([a for a in argv if not a.startswith(("--check", "-h", "--help"))])
+    assert (code == 0) == bool(out.getvalue())
+    if code == 0:
+        assert json.loads(out.getvalue())
