@@ -1,0 +1,3 @@
+"""Exchange renderings of an intent."""
+
+__all__: list[str] = []

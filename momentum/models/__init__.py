@@ -1,0 +1,3 @@
+"""Order intents in the bot's words."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The imperative shell: the probe."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Kraken Spot: WS v2 messages and answers, REST AddOrder, instrument data."""
+
+__all__: list[str] = []
