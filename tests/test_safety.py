@@ -483,3 +483,33 @@ def test_a_naive_clock_reading_is_refused() -> None:
 def test_something_that_is_not_an_intent_is_refused_not_raised() -> None:
     found = check_order("buy BTC", context()).failure()  # type: ignore[arg-type]  # an untyped caller's mistake
     assert [p.render().partition(":")[0] for p in found] == ["order"]
+
+
+class TestRefusalTexts:
+    """Each knob-named refusal says the guard, the figures and the change that would pass."""
+
+    def test_one_position_only(self) -> None:
+        assert refused(limit(), context(exposure=2)) == [
+            "ONE_POSITION_ONLY refused: 2 position(s) open and ONE_POSITION_ONLY=1; close the "
+            "open position first, or set ONE_POSITION_ONLY=0"
+        ]
+
+    def test_abs_limit_required(self) -> None:
+        order = limit(close=StopLossLimitClose(trigger_price=D("28410")))
+        assert refused(order) == [
+            "ABS_LIMIT_REQUIRED refused: no absolute limit price on its stop-loss-limit close; "
+            "give the limit price (--sl_limit/--tp_limit), or set ABS_LIMIT_REQUIRED=0 to use "
+            "the trigger price as the limit"
+        ]
+
+    def test_allow_live(self) -> None:
+        assert refused(limit(), context(live=True)) == [
+            "ALLOW_LIVE refused: a live order (validate=false) was asked for and ALLOW_LIVE=0; "
+            "set ALLOW_LIVE=1 to allow live orders, or keep validate on (--validate 1)"
+        ]
+
+    def test_an_unbounded_market_buy(self) -> None:
+        assert refused(market(), context(entry_max_notional=D("10"))) == [
+            "ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
+            "bounded by cap 10 USD; give a reference price (--ref_price) or a limit price"
+        ]
