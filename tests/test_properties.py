@@ -199,6 +199,8 @@ plausible: dict[str, Any] = {
     "cl_ord_id": st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,18}", fullmatch=True),
     "ref_price": prices,
     "close": plausible_closes,
+    "fee_preference": st.sampled_from([None, "base", "quote"]),
+    "sender_sub_id": st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,18}", fullmatch=True),
 }
 
 
