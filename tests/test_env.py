@@ -221,3 +221,8 @@ class TestBadKnobFiles:
         path = tmp_path / ".env_meanrev"
         path.write_text("DEADLINE_MS=5000\nsk-live-SECRET-VALUE\n")
         assert "SECRET" not in read_knob_file(path, required=False).failure().render()
+
+
+def test_a_path_with_a_nul_byte_is_a_problem_not_an_exception() -> None:
+    problem = read_knob_file(Path("knobs\x00"), required=True).failure()
+    assert problem.given == "an unreadable file (not a usable path)"

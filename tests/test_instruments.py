@@ -138,3 +138,7 @@ class TestShippedTable:
             Decimal("0.1"),
             "2026-09",
         )
+
+
+def test_an_instrument_path_with_a_nul_byte_is_a_problem() -> None:
+    assert load_instruments(Path("x\x00")).failure()[0].given == "'x\\x00' (not a usable path)"

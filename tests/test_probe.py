@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from momentum.scripts.ws_payload_probe import main
 from momentum.utils.env import KNOB_NAMES
 from tests.helpers import N, loads
 
@@ -517,3 +518,9 @@ def test_the_probe_runs_with_sockets_disabled(tmp_path: Path) -> None:
         )  # fmt: skip
         assert "network use is forbidden" not in run.stderr
         assert "internal error" not in run.stderr
+
+
+@pytest.mark.parametrize("flag", ["--check", "--env-file", "--instruments"])
+def test_a_path_with_a_nul_byte_is_exit_2(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*STEP3_STANDALONE_TP, flag, "bad\x00path"]) == 2
+    assert capsys.readouterr().out == ""

@@ -930,8 +930,9 @@ def _check(
         else:
             with Path(source).open("rb") as handle:
                 data = handle.read(MAX_MESSAGE_BYTES + 1)
-    except OSError as error:
-        sys.stderr.write(f"--check: {show(source)} ({error.strerror}); use a readable file or -\n")
+    except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
+        reason = getattr(error, "strerror", None) or "not a usable path"
+        sys.stderr.write(f"--check: {show(source)} ({reason}); use a readable file or -\n")
         return 2
     if len(data) > MAX_MESSAGE_BYTES:
         sys.stderr.write("--check: a message over 1 MiB; use one request message\n")

@@ -199,10 +199,9 @@ def read_knob_file(path: Path, *, required: bool) -> Result[dict[str, str], Knob
         if required:
             return Failure(_file_problem(path, "a missing file", "the path of an existing file"))
         return Success({})
-    except OSError as error:
-        return Failure(
-            _file_problem(path, f"an unreadable file ({error.strerror})", "a readable file")
-        )
+    except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
+        reason = getattr(error, "strerror", None) or "not a usable path"
+        return Failure(_file_problem(path, f"an unreadable file ({reason})", "a readable file"))
     if len(data) > MAX_KNOB_FILE_BYTES:
         return Failure(
             _file_problem(path, "a file over 64 KiB", "a short file of NAME=value lines")

@@ -348,12 +348,13 @@ def load_instruments(path: Path) -> Result[dict[str, Instrument], tuple[InputInv
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_INSTRUMENT_FILE_BYTES + 1)
-    except OSError as error:
+    except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
+        reason = getattr(error, "strerror", None) or "not a usable path"
         return Failure(
             (
                 InputInvalid(
                     field="--instruments",
-                    given=f"{show(str(path))} ({error.strerror or type(error).__name__})",
+                    given=f"{show(str(path))} ({reason})",
                     accepted="a readable instrument file (WS v2 snapshot or REST AssetPairs JSON)",
                 ),
             )
