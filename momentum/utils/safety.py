@@ -293,16 +293,22 @@ def _bounded(value: Decimal) -> bool:
     )
 
 
-def _trigger(trigger: object, field: str) -> Iterator[InputInvalid]:
+def _trigger_shape(trigger: object, field: str) -> Iterator[InputInvalid]:
+    """What every trigger needs, trailing or not: to be a `Trigger`, with a known reference."""
     if not isinstance(trigger, Trigger):
         yield InputInvalid(field=field, given=show(trigger), accepted="a Trigger")
-        return
-    if trigger.reference not in _REFERENCES:
+    elif trigger.reference not in _REFERENCES:
         yield InputInvalid(
             field=f"{field}.reference",
             given=show(trigger.reference),
             accepted=" or ".join(_REFERENCES),
         )
+
+
+def _trigger(trigger: object, field: str) -> Iterator[InputInvalid]:
+    yield from _trigger_shape(trigger, field)
+    if not isinstance(trigger, Trigger):
+        return
     if trigger.price_type not in _PRICE_TYPES:
         yield InputInvalid(
             field=f"{field}.price_type",
@@ -523,15 +529,9 @@ def _display_qty(order: IcebergOrder) -> Iterator[InputInvalid]:
 
 def _trailing(trigger: object, field: str) -> Iterator[InputInvalid]:
     # trailing: the offset is "always positive, with pct or quote" -- docs.kraken.com/api/docs/websocket-v2/add_order
+    yield from _trigger_shape(trigger, field)
     if not isinstance(trigger, Trigger):
-        yield InputInvalid(field=field, given=show(trigger), accepted="a Trigger")
         return
-    if trigger.reference not in _REFERENCES:
-        yield InputInvalid(
-            field=f"{field}.reference",
-            given=show(trigger.reference),
-            accepted=" or ".join(_REFERENCES),
-        )
     if trigger.price_type not in ("pct", "quote"):
         yield InputInvalid(
             field=f"{field}.price_type",
