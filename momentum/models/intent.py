@@ -15,6 +15,7 @@ Decimal('28410')
 
 import re
 from datetime import datetime
+from decimal import Context as DecimalContext
 from decimal import Decimal, InvalidOperation
 from typing import Final, Literal
 
@@ -25,6 +26,7 @@ from momentum.errors import InputInvalid, show
 
 __all__ = [
     "AMOUNT_ACCEPTED",
+    "EXACT",
     "Amend",
     "Cancel",
     "Close",
@@ -68,6 +70,8 @@ FeePreference = Literal["base", "quote"]
 # Plain decimal text only: no "1_000", no "NaN", no "Infinity", no hex.
 _AMOUNT_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
 AMOUNT_ACCEPTED: Final = "a decimal number such as 0.001 or 28440"
+# Sums and products of bounded amounts (18 decimals, below 10^16) are exact at this precision.
+EXACT: Final = DecimalContext(prec=100)
 
 
 def parse_amount(text: str, field: str) -> Result[Decimal, InputInvalid]:

@@ -22,7 +22,6 @@ no later); a result under the pair's minimum is refused, never sent.
 import difflib
 from collections.abc import Iterator
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
-from decimal import Context as DecimalContext
 from typing import Final, Literal, assert_never
 
 import msgspec
@@ -30,6 +29,7 @@ from returns.result import Failure, Result, Success
 
 from momentum.errors import InputInvalid, show
 from momentum.exchange.kraken.instruments import Instrument, InstrumentTable
+from momentum.models.intent import EXACT as _EXACT
 from momentum.models.intent import (
     Close,
     IcebergOrder,
@@ -67,7 +67,6 @@ __all__ = [
 
 Direction = Literal["down", "up", "half_even"]
 _ROUNDING: Final = {"down": ROUND_FLOOR, "up": ROUND_CEILING, "half_even": ROUND_HALF_EVEN}
-_EXACT: Final = DecimalContext(prec=100)
 _V1_NAMES: Final = {"XBT": "BTC", "XDG": "DOGE"}
 
 

@@ -25,7 +25,6 @@ reduces it (an exit). The entry guards apply to buys, including a buy close of a
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from decimal import Context as DecimalContext
 from decimal import Decimal
 from typing import Final, assert_never, get_args
 
@@ -35,6 +34,7 @@ from returns.result import Failure, Result, Success
 
 from momentum.errors import GuardRefused, InputInvalid, Problem, show
 from momentum.exchange.kraken.instruments import InstrumentTable
+from momentum.models.intent import EXACT as _EXACT
 from momentum.models.intent import (
     Amend,
     Cancel,
@@ -105,7 +105,6 @@ _CL_ORD_ID: Final = re.compile(
     r"|[0-9a-fA-F]{32}|[A-Za-z0-9_-]{1,18}"
 )
 _SYMBOL: Final = re.compile(r"([A-Z0-9]{1,12})/([A-Z0-9]{1,12})")
-_EXACT: Final = DecimalContext(prec=100)  # products of bounded amounts are exact at this precision
 
 _ORDER_TYPES: Final = get_args(OrderIntent)
 _SPOT_TYPES: Final = get_args(SpotOrder)

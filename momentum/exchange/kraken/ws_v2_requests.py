@@ -9,7 +9,6 @@ are built only with `ALLOW_LIVE=1`.
 """
 
 from collections.abc import Sequence
-from decimal import Context as DecimalContext
 from decimal import Decimal
 from typing import Final, Literal, TypedDict, assert_never
 
@@ -49,6 +48,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     wire_number,
 )
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, deadline_text, render_add_order
+from momentum.models.intent import EXACT as _EXACT
 from momentum.models.intent import (
     Amend,
     Cancel,
@@ -87,7 +87,6 @@ __all__ = [
 
 # batch_add: "2-15 orders" on one symbol -- docs.kraken.com/api/docs/websocket-v2/batch_add
 BATCH_SIZE: Final = range(2, 16)
-_EXACT: Final = DecimalContext(prec=100)
 
 
 # --- batch_add ------------------------------------------------------------------------------------
