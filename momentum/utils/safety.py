@@ -345,26 +345,32 @@ def _trigger(trigger: object, field: str) -> Iterator[InputInvalid]:
             assert_never(trigger.price_type)
 
 
-def symbol_problems(symbol: object, field: str) -> Iterator[InputInvalid]:
+def symbol_problems(symbol: object, field: str) -> tuple[InputInvalid, ...]:
     """A WS v2 symbol is BASE/QUOTE in capitals (`BTC/USD`, never `btc/usd`)."""
     if isinstance(symbol, str) and _SYMBOL.fullmatch(symbol) is not None:
-        return
+        return ()
     hint = ""
     if isinstance(symbol, str) and _SYMBOL.fullmatch(symbol.upper()):
         hint = f" (did you mean {symbol.upper()}?)"
-    yield InputInvalid(
-        field=field, given=show(symbol), accepted=f"BASE/QUOTE in capitals, such as BTC/USD{hint}"
+    return (
+        InputInvalid(
+            field=field,
+            given=show(symbol),
+            accepted=f"BASE/QUOTE in capitals, such as BTC/USD{hint}",
+        ),
     )
 
 
-def cl_ord_id_problems(cl_ord_id: object, field: str) -> Iterator[InputInvalid]:
+def cl_ord_id_problems(cl_ord_id: object, field: str) -> tuple[InputInvalid, ...]:
     """`cl_ord_id`, when given, is one of Kraken's three formats."""
     if cl_ord_id is None or (isinstance(cl_ord_id, str) and _CL_ORD_ID.fullmatch(cl_ord_id)):
-        return
-    yield InputInvalid(
-        field=field,
-        given=show(cl_ord_id),
-        accepted="a UUID (36 chars with dashes, or 32 hex) or 1 to 18 of A-Z a-z 0-9 _ -",
+        return ()
+    return (
+        InputInvalid(
+            field=field,
+            given=show(cl_ord_id),
+            accepted="a UUID (36 chars with dashes, or 32 hex) or 1 to 18 of A-Z a-z 0-9 _ -",
+        ),
     )
 
 
@@ -459,11 +465,17 @@ def _time_in_force(order: SpotOrder, context: Context) -> Iterator[InputInvalid]
 
 def _moment_problems(
     moment: object, field: str, now: datetime, within: timedelta | None
-) -> Iterator[InputInvalid]:
+) -> tuple[InputInvalid, ...]:
     """A scheduled time: timezone-aware, whole seconds (Kraken's precision), after now, and at
     most `within` ahead where there is such a limit."""
     if moment is None:
-        return
+        return ()
+    return tuple(_moment_shape(moment, field, now, within))
+
+
+def _moment_shape(
+    moment: object, field: str, now: datetime, within: timedelta | None
+) -> Iterator[InputInvalid]:
     if not isinstance(moment, datetime) or moment.utcoffset() is None:
         yield InputInvalid(field=field, given=show(moment),
                            accepted="a timezone-aware datetime such as 2026-12-01T00:00:00Z")  # fmt: skip
@@ -649,7 +661,24 @@ def _fires_at_once(order: SpotOrder) -> Iterator[InputInvalid]:
         )
 
 
-def _primary_sanity(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
+def _primary_sanity(order: SpotOrder, context: Context) -> tuple[InputInvalid, ...]:
+    if not isinstance(order, _TRIGGERED_PRIMARIES):
+        return ()  # limit, market, iceberg and trailing orders have no fixed trigger to judge
+    return tuple(_trigger_sanity(order, context))
+
+
+_TRIGGERED_PRIMARIES: Final = (
+    StopLossOrder,
+    StopLossLimitOrder,
+    TakeProfitOrder,
+    TakeProfitLimitOrder,
+)
+
+
+def _trigger_sanity(
+    order: StopLossOrder | StopLossLimitOrder | TakeProfitOrder | TakeProfitLimitOrder,
+    context: Context,
+) -> Iterator[InputInvalid]:
     yield from _fires_at_once(order)
     if isinstance(order, StopLossLimitOrder) and isinstance(order.trigger, Trigger):
         level = trigger_level(order.trigger, order.ref_price)
@@ -708,6 +737,9 @@ def _trailing_close(close: TrailingStopClose | TrailingStopLimitClose) -> Iterat
 
 
 def _close_trigger(close: TriggeredClose) -> Iterator[InputInvalid]:
+    if close.trigger_price_type == "static":  # the common case, without building a Trigger
+        yield from amount_problems(close.trigger_price, "close.trigger_price")
+        return
     trigger = Trigger(price=close.trigger_price, price_type=close.trigger_price_type)
     for problem in _trigger(trigger, "close.trigger"):
         name = problem.field.replace("close.trigger.price_type", "close.trigger_price_type")

@@ -474,6 +474,8 @@ def wire_number(value: Decimal) -> Decimal:
     >>> wire_number(Decimal("2.844E+4"))
     Decimal('28440')
     """
+    if "E" not in str(value):  # str() already writes plain notation: msgspec writes it as is
+        return value
     text = format(value, "f")
     plain = Decimal(text)
     return plain if str(plain) == text else _PlainDecimal(text)

@@ -83,7 +83,7 @@ from momentum.models.intent import (
     Trigger,
 )
 from momentum.utils.env import Knobs
-from momentum.utils.safety import Context, check_order, effective_close_limit, effective_limit
+from momentum.utils.safety import Context, effective_close_limit, effective_limit, screen_order
 
 __all__ = [
     "build_add_order",
@@ -99,20 +99,28 @@ def build_add_order(order: OrderIntent, context: Context) -> Result[AddOrder, tu
 
     Every problem of the request comes back at once in the `Failure`.
     """
-    checked: Result[SpotOrder, tuple[Problem, ...]] = check_order(order, context)
-    return checked.map(lambda intent: render_add_order(intent, context))
+    checked = screen_order(order, context)
+    if isinstance(checked, tuple):
+        return Failure(checked)
+    return Success(render_add_order(checked, context))
 
 
 def build_add_order_json(
     order: OrderIntent, context: Context
 ) -> Result[bytes, tuple[Problem, ...]]:
     """`build_add_order`, then the JSON bytes a sender would put on the socket (plus its token)."""
-    return build_add_order(order, context).bind(_encode)
-
-
-def _encode(message: AddOrder) -> Result[bytes, tuple[Problem, ...]]:
-    encoded: Result[bytes, tuple[Problem, ...]] = encode(message).alt(lambda problem: (problem,))
+    checked = screen_order(order, context)
+    if isinstance(checked, tuple):
+        return Failure(checked)
+    # one Result for the whole path: a returns container costs about 1 us (bench/README.md)
+    encoded: Result[bytes, tuple[Problem, ...]] = encode(render_add_order(checked, context)).alt(
+        _one
+    )
     return encoded
+
+
+def _one(problem: Problem) -> tuple[Problem, ...]:
+    return (problem,)
 
 
 def deadline_text(now: datetime, deadline_ms: int) -> str:
@@ -121,8 +129,11 @@ def deadline_text(now: datetime, deadline_ms: int) -> str:
     >>> deadline_text(datetime(2026, 11, 28, 9, 0, 0, 123999, tzinfo=UTC), 5000)
     '2026-11-28T09:00:05.123Z'
     """
-    moment = (now + timedelta(milliseconds=deadline_ms)).astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(timespec="milliseconds") + "Z"  # truncates to the millisecond
+    moment = now + timedelta(0, 0, 0, deadline_ms)  # positional: milliseconds, about 2x faster
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # isoformat truncates to the millisecond and ends in "+00:00" for UTC
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _seconds_text(moment: datetime) -> str:
