@@ -6,6 +6,11 @@ Path: parse the intent's text fields into Decimals, run every check and guard, b
 JSON bytes. Floor (a): the same message built as a plain dict and encoded with msgspec (no
 checks). Floor (b): encoding an already-built message Struct. Reports median and spread (min to
 max of the per-repeat means) and the ratios to each floor.
+
+Below the table, for the Step 3 OTO only: floor (c), the Decimal work no checked path can skip
+(parse the four amounts from text; for each, finite, positive and bounded; the close's limit
+against its trigger and its trigger against the entry; the notional against the cap), with no
+build and no encode. It shows how much of the 3x-floor-(a) budget that work alone uses.
 """
 
 import argparse
@@ -82,6 +87,24 @@ CASES: dict[str, tuple[Callable[[], OrderIntent], Context, dict[str, object]]] =
 }  # fmt: skip
 
 
+CAP = Decimal(100_000)
+LIMIT_EXPONENT = 15
+
+
+def amount_ok(value: Decimal) -> bool:
+    return value.is_finite() and value > 0 and value.adjusted() <= LIMIT_EXPONENT
+
+
+def decimal_work() -> bool:
+    """Floor (c): the Step 3 OTO's unavoidable Decimal operations, and nothing else."""
+    qty, limit = Decimal("0.001"), Decimal("28440")
+    trigger, close_limit = Decimal("28410"), Decimal("28400")
+    return (
+        amount_ok(qty) and amount_ok(limit) and amount_ok(trigger) and amount_ok(close_limit)
+        and close_limit <= trigger and trigger < limit and qty * limit <= CAP
+    )  # fmt: skip
+
+
 def timed(function: Callable[[], object], repeat: int, number: int) -> list[float]:
     means = []
     for _ in range(repeat):
@@ -127,12 +150,18 @@ def main() -> int:
     print(
         f"{'case':40} {'path us':>9} {'spread':>15} {'floor a':>8} {'floor b':>8} {'x a':>6} {'x b':>6}"
     )
+    work = timed(decimal_work, args.repeat, args.number)
+    floor_c = statistics.median(work)
     for row in rows:
         low, high = row["path_spread_us"]
         print(f"{row['case']:40} {row['path_us']:9.2f} {low:7.2f}-{high:<7.2f} "
               f"{row['floor_a_us']:8.2f} {row['floor_b_us']:8.2f} {row['ratio_a']:6.1f} {row['ratio_b']:6.1f}")  # fmt: skip
+    assert floor_a_of_step3 is not None
+    print(f"floor (c), the Step 3 OTO's Decimal checks alone: {floor_c:.2f} us = "
+          f"{floor_c / floor_a_of_step3:.1f}x floor (a); target 3x floor (a) = {3 * floor_a_of_step3:.2f} us")  # fmt: skip
     with open(args.json, "w") as handle:
-        json.dump({"python": sys.version.split()[0], "rows": rows}, handle, indent=1)
+        json.dump({"python": sys.version.split()[0], "rows": rows, "floor_c_us": floor_c,
+                   "floor_c_ratio_a": floor_c / floor_a_of_step3}, handle, indent=1)  # fmt: skip
     return 0
 
 
