@@ -67,8 +67,8 @@ PriceType = Literal["static", "pct", "quote"]
 Reference = Literal["last", "index"]
 FeePreference = Literal["base", "quote"]
 
-# Plain decimal text only: no "1_000", no "NaN", no "Infinity", no hex.
-_AMOUNT_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+# Plain ASCII decimal text only: no "1_000", no "NaN", no "Infinity", no hex, no non-ASCII digits.
+_AMOUNT_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?", re.ASCII)
 AMOUNT_ACCEPTED: Final = "a decimal number such as 0.001 or 28440"
 # Sums and products of bounded amounts (18 decimals, below 10^16) are exact at this precision.
 EXACT: Final = DecimalContext(prec=100)
