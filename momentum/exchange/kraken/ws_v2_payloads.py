@@ -308,7 +308,7 @@ def _trigger(triggers: Triggers) -> Trigger:
     )
 
 
-def _close(conditional: Conditional) -> Close | None:
+def _close(conditional: Conditional) -> Close:
     match conditional:
         case ConditionalLimit():
             return LimitClose(limit_price=Decimal(conditional.limit_price))
@@ -388,14 +388,6 @@ def intent_of(
             )
     conditional = params.conditional
     close = None if conditional is None else _close(conditional)
-    if conditional is not None and close is None:
-        return Failure(
-            InputInvalid(
-                field="params.conditional",
-                given=f"a {show(conditional.__struct_config__.tag)} close",
-                accepted="a limit, stop-loss(-limit) or take-profit(-limit) close",
-            )
-        )
     return Success(_intent(params, moments, close, ref_price))
 
 
