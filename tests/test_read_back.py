@@ -9,15 +9,22 @@ import pytest
 from momentum.exchange.kraken.ws_v2_messages import decode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json, intent_of
 from momentum.models.intent import (
+    Close,
     IcebergOrder,
+    LimitClose,
     LimitOrder,
     MarketOrder,
     SpotOrder,
+    StopLossClose,
+    StopLossLimitClose,
     StopLossLimitOrder,
     StopLossOrder,
+    TakeProfitClose,
     TakeProfitLimitClose,
     TakeProfitLimitOrder,
     TakeProfitOrder,
+    TrailingStopClose,
+    TrailingStopLimitClose,
     TrailingStopLimitOrder,
     TrailingStopOrder,
     Trigger,
@@ -60,3 +67,24 @@ def test_every_field_comes_back_from_the_bytes(order: SpotOrder) -> None:
     data = build_add_order_json(order, context()).unwrap()
     message = decode(data).unwrap()
     assert intent_of(message, ref_price=order.ref_price).unwrap() == order
+
+
+CLOSES: list[Close] = [
+    LimitClose(limit_price=D("27000")),
+    StopLossClose(trigger_price=D("29000")),
+    StopLossClose(trigger_price=D("2"), trigger_price_type="pct"),
+    TakeProfitClose(trigger_price=D("-500"), trigger_price_type="quote"),
+    StopLossLimitClose(trigger_price=D("29000"), limit_price=D("29050")),
+    TakeProfitLimitClose(trigger_price=D("27000"), limit_price=D("26990")),
+    TrailingStopClose(trigger_price=D("1.5"), trigger_price_type="pct"),
+    TrailingStopLimitClose(trigger_price=D("100"), trigger_price_type="quote",
+                           limit_price=D("2"), limit_price_type="pct"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("close", CLOSES, ids=lambda close: repr(close)[:40])
+def test_every_close_type_comes_back_from_the_bytes(close: Close) -> None:
+    order = LimitOrder(symbol="BTC/USD", side="sell", qty=D("0.01"), limit_price=D("28000"),
+                       time_in_force="gtc", stp_type="cancel_newest", close=close)  # fmt: skip
+    message = decode(build_add_order_json(order, context()).unwrap()).unwrap()
+    assert intent_of(message).unwrap() == order

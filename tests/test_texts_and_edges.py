@@ -5,25 +5,31 @@ behaviour a user relies on (what a refusal says, where a limit lies, what a rend
 import os
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
 
 import msgspec
 import pytest
 
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, encode
-from momentum.exchange.kraken.ws_v2_payloads import intent_of, render_add_order
+from momentum.exchange.kraken.ws_v2_payloads import deadline_text, intent_of, render_add_order
 from momentum.models.intent import (
     Amend,
     Cancel,
+    LimitClose,
     LimitOrder,
     StopLossClose,
     StopLossLimitClose,
     StopLossLimitOrder,
+    StopLossOrder,
     TakeProfitClose,
     TakeProfitLimitClose,
     TakeProfitLimitOrder,
+    TakeProfitOrder,
     TrailingStopClose,
+    TrailingStopLimitClose,
+    TrailingStopLimitOrder,
+    TrailingStopOrder,
     Trigger,
 )
 from momentum.utils.safety import Context, check_amend, check_cancel, check_order
@@ -183,3 +189,133 @@ def test_a_message_with_an_unreadable_time_is_named_when_read_back() -> None:
         "params.effective_time: 'tomorrow'; use RFC3339 UTC to the second, such as "
         "2026-12-01T00:00:00Z"
     )
+
+
+BASE: dict[str, Any] = {"symbol": "BTC/USD", "qty": D("1")}
+AT_100: dict[str, Any] = {"symbol": "BTC/USD", "qty": D("1"), "limit_price": D("100")}
+
+
+@pytest.mark.parametrize(
+    ("order", "text"),
+    [
+        (StopLossOrder(**BASE, side="sell", trigger=Trigger(price=D("2"), price_type="pct")),
+         "trigger.price: 2 puts a sell stop on the side of the market where it fires at once; "
+         "use a negative offset"),
+        (TakeProfitOrder(**BASE, side="buy", trigger=Trigger(price=D("2"), price_type="pct")),
+         "trigger.price: 2 puts a buy take-profit on the side of the market where it fires at "
+         "once; use a negative offset"),
+        (StopLossOrder(**BASE, side="sell", trigger=Trigger(price=D("100")), ref_price=D("100")),
+         "trigger.price: 100 is not below the market 100: a sell stop there fires at once; use a "
+         "trigger below 100"),
+        (TakeProfitOrder(**BASE, side="sell", trigger=Trigger(price=D("100")), ref_price=D("100")),
+         "trigger.price: 100 is not above the market 100: a sell take-profit there fires at "
+         "once; use a trigger above 100"),
+    ],
+)  # fmt: skip
+def test_a_trigger_that_would_fire_at_once_is_refused_in_words(order: Any, text: str) -> None:
+    assert refused(order) == [text]
+
+
+def test_a_small_positive_offset_is_the_right_side_for_a_sell_take_profit() -> None:
+    order = TakeProfitOrder(**BASE, side="sell", trigger=Trigger(price=D("0.5"), price_type="pct"))
+    assert built(order)["params"]["triggers"]["price_type"] == "pct"
+
+
+def test_a_static_take_profit_just_above_the_market_is_accepted() -> None:
+    order = TakeProfitOrder(**BASE, side="sell", trigger=Trigger(price=D("100.01")),
+                            ref_price=D("100"))  # fmt: skip
+    assert built(order)["params"]["order_type"] == "take-profit"
+
+
+class TestStopLimitPrimary:
+    def relative(self, limit: str, ref: str | None) -> StopLossLimitOrder:
+        return StopLossLimitOrder(**BASE, side="sell", limit_price=D(limit),
+                                  trigger=Trigger(price=D("-2"), price_type="pct"),
+                                  ref_price=None if ref is None else D(ref))  # fmt: skip
+
+    def test_a_relative_trigger_needs_the_market_price_to_be_held_to_its_limit(self) -> None:
+        assert refused(self.relative("95", None)) == [
+            "ref_price: missing; use the current market price, to place the relative trigger "
+            "against the limit"
+        ]
+
+    def test_with_the_market_price_the_limit_at_or_below_the_placed_trigger_passes(self) -> None:
+        assert built(self.relative("98", "100"))["params"]["limit_price"] == N("98")
+
+    def test_a_limit_above_the_placed_trigger_is_refused_in_words(self) -> None:
+        assert refused(self.relative("98.5", "100")) == [
+            "limit_price: 98.5 is above the sell stop's trigger 98; use a limit at or below 98"
+        ]
+
+
+@pytest.mark.parametrize(
+    ("order", "text"),
+    [
+        (LimitOrder(**AT_100, side="buy",
+                    close=StopLossLimitClose(trigger_price=D("90"), limit_price=D("91"))),
+         "close.limit_price: 91 is above the sell stop's trigger 90; use a limit at or below 90"),
+        (LimitOrder(**AT_100, side="sell",
+                    close=StopLossLimitClose(trigger_price=D("110"), limit_price=D("109"))),
+         "close.limit_price: 109 is below the buy stop's trigger 110; use a limit at or above 110"),
+        (LimitOrder(**AT_100, side="buy", close=TakeProfitClose(trigger_price=D("100"))),
+         "close.trigger_price: 100 is not above the buy entry 100; use a take-profit price above "
+         "100"),
+        (LimitOrder(**AT_100, side="buy", close=LimitClose(limit_price=D("99"))),
+         "close.limit_price: 99 is not above the buy entry 100; use a limit close price above 100"),
+        (LimitOrder(**AT_100, side="sell", close=StopLossClose(trigger_price=D("100"))),
+         "close.trigger_price: 100 is not above the sell entry 100; use a stop price above 100"),
+    ],
+)  # fmt: skip
+def test_a_close_on_the_wrong_side_is_refused_in_words(order: Any, text: str) -> None:
+    assert refused(order) == [text]
+
+
+NOTIONALS = [
+    # (order, knob changes, the buy leg's price the cap is held to)
+    (TrailingStopOrder(**BASE, side="buy", ref_price=D("100"),
+                       trigger=Trigger(price=D("2"), price_type="pct")), {}, "102"),
+    (TrailingStopLimitOrder(**BASE, side="buy", ref_price=D("100"), limit_price=D("1"),
+                            trigger=Trigger(price=D("2"), price_type="pct")), {}, "103"),
+    (LimitOrder(**AT_100, side="sell",
+                close=TrailingStopLimitClose(trigger_price=D("10"), trigger_price_type="pct",
+                                             limit_price=D("1"), limit_price_type="quote")),
+     {}, "111"),
+    (LimitOrder(**AT_100, side="sell",
+                close=StopLossClose(trigger_price=D("5"), trigger_price_type="pct")), {}, "105"),
+    (StopLossLimitOrder(**BASE, side="buy", trigger=Trigger(price=D("100"))),
+     {"abs_limit_required": False}, "100"),
+    (LimitOrder(**AT_100, side="sell", close=StopLossLimitClose(trigger_price=D("110"))),
+     {"abs_limit_required": False}, "110"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("order", "changes", "price"), NOTIONALS)
+def test_each_buy_leg_is_held_to_the_cap_at_the_price_it_can_reach(
+    order: Any, changes: dict[str, Any], price: str
+) -> None:
+    assert built(order, context(entry_max_notional=D(price), **changes))
+    below = D(price) - D("0.01")
+    assert refused(order, context(entry_max_notional=below, **changes)) == [
+        f"ENTRY_MAX_NOTIONAL refused: 1 x {price} = {price} USD > cap {below} USD; raise "
+        f"ENTRY_MAX_NOTIONAL to at least {price}, or lower the quantity or the price"
+    ]
+
+
+def test_a_trailing_limit_buy_without_the_market_price_cannot_be_bounded() -> None:
+    order = TrailingStopLimitOrder(**BASE, side="buy", limit_price=D("1"),
+                                   trigger=Trigger(price=D("2"), price_type="pct"))  # fmt: skip
+    assert refused(order, context(entry_max_notional=D("1000"))) == [
+        "ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
+        "bounded by cap 1000 USD; give a reference price (--ref_price) or a limit price"
+    ]
+
+
+class TestDeadline:
+    def test_it_is_truncated_to_the_millisecond_at_the_edge(self) -> None:
+        edge = NOW.replace(microsecond=123999)
+        assert deadline_text(edge, 5000) == "2026-11-28T09:00:05.123Z"
+
+    @pytest.mark.usefixtures("new_york_clock")
+    def test_it_is_written_in_utc_from_any_zone_on_any_host(self) -> None:
+        berlin = NOW.astimezone(timezone(timedelta(hours=1)))
+        assert deadline_text(berlin, 5000) == "2026-11-28T09:00:05.123Z"
