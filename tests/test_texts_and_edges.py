@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Iterator
 from datetime import timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 import pytest
@@ -16,8 +16,10 @@ from momentum.exchange.kraken.ws_v2_payloads import deadline_text, intent_of, re
 from momentum.models.intent import (
     Amend,
     Cancel,
+    IcebergOrder,
     LimitClose,
     LimitOrder,
+    MarketOrder,
     StopLossClose,
     StopLossLimitClose,
     StopLossLimitOrder,
@@ -32,7 +34,13 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.safety import Context, check_amend, check_cancel, check_order
+from momentum.utils.safety import (
+    Context,
+    check_amend,
+    check_cancel,
+    check_order,
+    entry_max_notional,
+)
 from tests.helpers import NOW, D, N, built, context, knobs, loads, problems, refused
 
 
@@ -319,3 +327,77 @@ class TestDeadline:
     def test_it_is_written_in_utc_from_any_zone_on_any_host(self) -> None:
         berlin = NOW.astimezone(timezone(timedelta(hours=1)))
         assert deadline_text(berlin, 5000) == "2026-11-28T09:00:05.123Z"
+
+
+class TestIcebergDisplay:
+    ICE: ClassVar[dict[str, Any]] = {"symbol": "BTC/USD", "side": "sell", "qty": D("15"),
+                                     "limit_price": D("100")}  # fmt: skip
+
+    def test_exactly_one_fifteenth_and_exactly_the_whole_are_accepted(self) -> None:
+        assert built(IcebergOrder(**self.ICE, display_qty=D("1")))["params"]["display_qty"] == N(
+            "1"
+        )
+        assert built(IcebergOrder(**self.ICE, display_qty=D("15")))
+
+    @pytest.mark.parametrize("shown", ["0.99", "15.01"])
+    def test_less_or_more_is_refused_with_the_least(self, shown: str) -> None:
+        assert refused(IcebergOrder(**self.ICE, display_qty=D(shown))) == [
+            f"display_qty: {shown} for an order of 15; use at least 1/15 of the order (1) and at "
+            "most the order"
+        ]
+
+    def test_a_display_that_is_no_amount_is_named(self) -> None:
+        assert refused(IcebergOrder(**self.ICE, display_qty=D("0"))) == [
+            "display_qty: '0'; use a positive finite decimal with at most 18 decimals, below 10^16"
+        ]
+
+
+class TestCloseNeeds:
+    def test_a_relative_stop_limit_close_needs_its_own_limit_with_the_knob_off(self) -> None:
+        close = StopLossLimitClose(trigger_price=D("-2"), trigger_price_type="pct")
+        assert refused(limit(close=close), context(abs_limit_required=False)) == [
+            "close.limit_price: missing; use an absolute limit price (a relative trigger cannot "
+            "stand in for it)"
+        ]
+        given = msgspec.structs.replace(close, limit_price=D("27800"))
+        data = built(limit(close=given), context(abs_limit_required=False))
+        assert data["params"]["conditional"]["limit_price"] == N("27800")
+
+    def test_a_market_sell_with_a_close_needs_the_market_price(self) -> None:
+        order = MarketOrder(**BASE, side="sell", close=TakeProfitClose(trigger_price=D("90")))
+        assert refused(order) == [
+            "ref_price: missing; use the current market price, to check the close against the entry"
+        ]
+
+    def test_a_buy_close_without_a_price_is_refused_by_both_guards(self) -> None:
+        order = limit(**AT_100, side="sell", close=StopLossLimitClose(trigger_price=D("110")))
+        assert refused(order, context(entry_max_notional=D("1000"))) == [
+            "ENTRY_MAX_NOTIONAL refused: the buy close's price is unknown, so its notional cannot "
+            "be bounded by cap 1000 USD; give a reference price (--ref_price) or a limit price",
+            "ABS_LIMIT_REQUIRED refused: no absolute limit price on its stop-loss-limit close; "
+            "give the limit price (--sl_limit/--tp_limit), or set ABS_LIMIT_REQUIRED=0 to use the "
+            "trigger price as the limit",
+        ]
+
+    def test_a_trailing_close_must_be_relative(self) -> None:
+        close = TrailingStopClose(trigger_price=D("2"), trigger_price_type="static")
+        assert refused(limit(close=close)) == [
+            "close.trigger_price_type: 'static'; use pct or quote (a trailing offset is relative)"
+        ]
+
+
+def test_a_cash_buy_is_held_to_the_larger_of_its_two_amounts_in_words() -> None:
+    order = MarketOrder(**BASE, side="buy", ref_price=D("100"), cash_qty=D("150"))
+    assert refused(order, context(entry_max_notional=D("120"))) == [
+        "ENTRY_MAX_NOTIONAL refused: cash_qty 150 USD and 1 x 100 = 100 USD: 150 USD > cap 120 "
+        "USD; raise ENTRY_MAX_NOTIONAL to at least 150, or lower the quantity or the price"
+    ]
+
+
+def test_a_guard_called_directly_on_an_unchecked_symbol_still_speaks_plainly() -> None:
+    order = limit(symbol="BTCUSD", qty=D("1"), limit_price=D("100"))
+    refusal = entry_max_notional(order, context(entry_max_notional=D("10"))).failure()
+    assert refusal.render() == (
+        "ENTRY_MAX_NOTIONAL refused: 1 x 100 = 100 quote currency > cap 10 quote currency; raise "
+        "ENTRY_MAX_NOTIONAL to at least 100, or lower the quantity or the price"
+    )
