@@ -1,0 +1,163 @@
+"""Every input refusal in its exact words, each beside a nearby value that passes.
+
+An untyped caller (JSON, a notebook, `Any`) can hand the checks values the types forbid; each
+such value gets one problem naming the field, what was given and what would be accepted.
+"""
+
+from typing import Any
+
+import pytest
+
+from momentum.models.intent import (
+    LimitClose,
+    LimitOrder,
+    MarketOrder,
+    StopLossClose,
+    StopLossLimitClose,
+    StopLossLimitOrder,
+    StopLossOrder,
+    TrailingStopClose,
+    TrailingStopLimitClose,
+    TrailingStopLimitOrder,
+    TrailingStopOrder,
+    Trigger,
+)
+from tests.helpers import NOW, D, built, context, refused
+
+AMOUNT = "use a positive finite decimal with at most 18 decimals, below 10^16"
+B: dict[str, Any] = {"symbol": "BTC/USD", "qty": D("1")}
+L: dict[str, Any] = {"symbol": "BTC/USD", "qty": D("1"), "limit_price": D("100"), "side": "buy"}
+
+
+def untyped(value: object) -> Any:
+    """A value as an untyped caller passes it: the types would reject it, the checks must too."""
+    return value
+
+
+def t(price: str = "90", **changes: Any) -> Trigger:
+    return Trigger(price=D(price), **changes)
+
+
+def tsl(side: Any, limit: str, limit_type: Any = "quote", **changes: Any) -> TrailingStopLimitOrder:
+    return TrailingStopLimitOrder(**B, side=side, trigger=t("2", price_type="pct"),
+                                  limit_price=D(limit), limit_price_type=limit_type, **changes)  # fmt: skip
+
+
+def tsl_close(limit: str, limit_type: Any = "quote") -> LimitOrder:
+    return LimitOrder(**L, close=TrailingStopLimitClose(trigger_price=D("1"),
+                      trigger_price_type="pct", limit_price=D(limit), limit_price_type=limit_type))  # fmt: skip
+
+
+REFUSED: list[tuple[str, Any, str]] = [
+    ("side", LimitOrder(**{**L, "side": "long"}), "side: 'long'; use buy or sell"),
+    ("stp", LimitOrder(**L, stp_type=untyped("cancel_all")),
+     "stp_type: 'cancel_all'; use cancel_newest or cancel_oldest or cancel_both"),
+    ("fee", LimitOrder(**L, fee_preference=untyped("usd")), "fee_preference: 'usd'; use base or quote"),
+    ("tif", LimitOrder(**L, time_in_force=untyped("day")),
+     "time_in_force: 'day'; use gtc or gtd or ioc or fok"),
+    ("fok market", MarketOrder(**B, side="buy", ref_price=D("100"), time_in_force="fok"),
+     "time_in_force: 'fok' on a market order; use fok only on a limit order; gtc, gtd or ioc here"),
+    ("post ioc", LimitOrder(**L, post_only=True, time_in_force="ioc"),
+     "post_only: post_only with 'ioc'; use post_only with gtc or gtd (a post-only order rests on "
+     "the book)"),
+    ("expire gtc", LimitOrder(**L, expire_time=NOW.replace(microsecond=0)),
+     "expire_time: set with time_in_force 'gtc'; use no expire_time, or time_in_force 'gtd'"),
+    ("both ids", LimitOrder(**L, cl_ord_id="abc", order_userref=5),
+     "order_userref: set together with cl_ord_id; use either cl_ord_id or order_userref, not both"),
+    ("ref", MarketOrder(**B, side="buy", ref_price=D("-1")), f"ref_price: '-1'; {AMOUNT}"),
+    ("cash sell", MarketOrder(**B, side="sell", cash_qty=D("10")),
+     "cash_qty: set on a sell; use cash_qty on a market buy only"),
+    ("cash", MarketOrder(**B, side="buy", ref_price=D("100"), cash_qty=D("0")),
+     f"cash_qty: '0'; {AMOUNT}"),
+    ("limit", LimitOrder(**{**L, "limit_price": D("0")}), f"limit_price: '0'; {AMOUNT}"),
+    ("not a trigger", StopLossOrder(**B, side="sell", trigger=untyped("90")),
+     "trigger: '90'; use a Trigger"),
+    ("reference", StopLossOrder(**B, side="sell", trigger=t(reference="mark")),
+     "trigger.reference: 'mark'; use last or index"),
+    ("price type", StopLossOrder(**B, side="sell", trigger=t(price_type="abs")),
+     "trigger.price_type: 'abs'; use static or pct or quote"),
+    ("static", StopLossOrder(**B, side="sell", trigger=t("0")), f"trigger.price: '0'; {AMOUNT}"),
+    ("pct", StopLossOrder(**B, side="sell", trigger=t("-100", price_type="pct")),
+     "trigger.price: '-100'; use a non-zero percent offset strictly between -100 and 100, such "
+     "as -2"),
+    ("quote", StopLossOrder(**B, side="sell", trigger=t("0", price_type="quote")),
+     "trigger.price: '0'; use a non-zero offset in quote currency, such as -150"),
+    ("sll limit", StopLossLimitOrder(**B, side="sell", trigger=t(), limit_price=D("0")),
+     f"limit_price: '0'; {AMOUNT}"),
+    ("trailing static", TrailingStopOrder(**B, side="sell", trigger=t("2")),
+     "trigger.price_type: 'static'; use pct or quote (a trailing offset is relative)"),
+    ("trailing 100%", TrailingStopOrder(**B, side="sell", trigger=t("100", price_type="pct")),
+     "trigger.price: '100'; use a positive offset strictly between 0 and 100 percent"),
+    ("trailing negative", TrailingStopOrder(**B, side="sell", trigger=t("-2", price_type="quote")),
+     "trigger.price: '-2'; use a positive offset"),
+    ("tsl type", tsl("sell", "-1", "static"),
+     "limit_price_type: 'static'; use pct or quote (the limit is an offset from the trigger)"),
+    ("tsl -100%", tsl("sell", "-100", "pct"),
+     "limit_price: '-100'; use a finite offset from the trigger price (0: at the trigger)"),
+    ("tsl sell above", tsl("sell", "1"),
+     "limit_price: 1 above a sell's trigger; use an offset of 0 or below for a sell"),
+    ("tsl buy below", tsl("buy", "-1", ref_price=D("100")),
+     "limit_price: -1 below a buy's trigger; use an offset of 0 or above for a buy"),
+    ("not a close", LimitOrder(**L, close=untyped("stop")),
+     "close: 'stop'; use one of the close intents of momentum.models.intent"),
+    ("close limit", LimitOrder(**L, close=LimitClose(limit_price=D("0"))),
+     f"close.limit_price: '0'; {AMOUNT}"),
+    ("close trigger", LimitOrder(**L, close=StopLossClose(trigger_price=D("0"))),
+     f"close.trigger_price: '0'; {AMOUNT}"),
+    ("close type", LimitOrder(**L, close=StopLossClose(trigger_price=D("90"),
+                                                       trigger_price_type=untyped("abs"))),
+     "close.trigger_price_type: 'abs'; use static or pct or quote"),
+    ("close pct", LimitOrder(**L, close=StopLossClose(trigger_price=D("0"),
+                                                      trigger_price_type="pct")),
+     "close.trigger_price: '0'; use a non-zero percent offset strictly between -100 and 100, "
+     "such as -2"),
+    ("close sll limit", LimitOrder(**L, close=StopLossLimitClose(trigger_price=D("90"),
+                                                                 limit_price=D("0"))),
+     f"close.limit_price: '0'; {AMOUNT}"),
+    ("close trailing", LimitOrder(**L, close=TrailingStopClose(trigger_price=D("0"),
+                                                               trigger_price_type="pct")),
+     "close.trigger_price: '0'; use a positive offset strictly between 0 and 100 percent"),
+    ("close tsl side", tsl_close("1"),
+     "close.limit_price: 1 above a sell's trigger; use an offset of 0 or below for a sell"),
+    ("close tsl type", tsl_close("-1", "static"),
+     "close.limit_price_type: 'static'; use pct or quote (the limit is an offset from the "
+     "trigger)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("order", "text"), [case[1:] for case in REFUSED],
+                         ids=[case[0] for case in REFUSED])  # fmt: skip
+def test_each_bad_value_is_one_problem_in_words(order: Any, text: str) -> None:
+    assert refused(order) == [text]
+
+
+PASSING: list[tuple[str, Any]] = [
+    ("quote -1", StopLossOrder(**B, side="sell", trigger=t("-1", price_type="quote"))),
+    ("pct -99.99", StopLossOrder(**B, side="sell", trigger=t("-99.99", price_type="pct"))),
+    ("trailing 99.99%", TrailingStopOrder(**B, side="sell", trigger=t("99.99", price_type="pct"))),
+    ("tsl -99.99%", tsl("sell", "-99.99", "pct", ref_price=D("100"))),
+    ("tsl sell at trigger", tsl("sell", "0")),
+    ("tsl buy at trigger", tsl("buy", "0", ref_price=D("100"))),
+    ("close tsl sell below", tsl_close("-1")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("order", [case[1] for case in PASSING], ids=[case[0] for case in PASSING])
+def test_the_value_next_to_each_limit_passes(order: Any) -> None:
+    assert built(order)["method"] == "add_order"
+
+
+def test_a_negative_position_count_is_bad_input_and_fails_the_guard_closed() -> None:
+    assert refused(LimitOrder(**L), context(exposure=-1)) == [
+        "open_positions: '-1'; use a whole number of open positions, 0 or more",
+        "ONE_POSITION_ONLY refused: -1 position(s) open and ONE_POSITION_ONLY=1; close the open "
+        "position first, or set ONE_POSITION_ONLY=0",
+    ]
+
+
+def test_a_relative_stop_limit_without_its_limit_is_named_with_the_knob_off() -> None:
+    order = StopLossLimitOrder(**B, side="sell", trigger=t("-2", price_type="pct"))
+    assert refused(order, context(abs_limit_required=False)) == [
+        "limit_price: missing; use an absolute limit price (a relative trigger cannot stand in "
+        "for it)"
+    ]
