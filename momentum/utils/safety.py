@@ -522,7 +522,7 @@ def _prices(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
             yield from _trailing(order.trigger, "trigger")
         case TrailingStopLimitOrder():
             yield from _trailing(order.trigger, "trigger")
-            yield from _trailing_limit(order)
+            yield from _trailing_limit(order.side, order.limit_price, order.limit_price_type, "")
         case _:
             assert_never(order)
 
@@ -570,36 +570,37 @@ def _trailing(trigger: object, field: str) -> Iterator[InputInvalid]:
         )
 
 
-def _trailing_limit(order: TrailingStopLimitOrder) -> Iterator[InputInvalid]:
+def _trailing_limit(
+    side: Side, offset: Decimal, price_type: PriceType, prefix: str
+) -> Iterator[InputInvalid]:
     """The limit is an offset from the trigger price; a sell's sits at or below it (0 or
     negative), a buy's at or above, so the order it places can fill."""
-    if order.limit_price_type not in ("pct", "quote"):
+    if price_type not in ("pct", "quote"):
         yield InputInvalid(
-            field="limit_price_type",
-            given=show(order.limit_price_type),
+            field=f"{prefix}limit_price_type",
+            given=show(price_type),
             accepted="pct or quote (the limit is an offset from the trigger)",
         )
         return
-    offset = order.limit_price
     if (
         not isinstance(offset, Decimal)
         or not _bounded(offset)
-        or (order.limit_price_type == "pct" and not -100 < offset < 100)
+        or (price_type == "pct" and not -100 < offset < 100)
     ):
         yield InputInvalid(
-            field="limit_price",
+            field=f"{prefix}limit_price",
             given=show(offset),
             accepted="a finite offset from the trigger price (0: at the trigger)",
         )
-    elif order.side == "sell" and offset > 0:
+    elif side == "sell" and offset > 0:
         yield InputInvalid(
-            field="limit_price",
+            field=f"{prefix}limit_price",
             given=f"{_text(offset)} above a sell's trigger",
             accepted="an offset of 0 or below for a sell",
         )
-    elif order.side == "buy" and offset < 0:
+    elif side == "buy" and offset < 0:
         yield InputInvalid(
-            field="limit_price",
+            field=f"{prefix}limit_price",
             given=f"{_text(offset)} below a buy's trigger",
             accepted="an offset of 0 or above for a buy",
         )
@@ -716,13 +717,8 @@ def _close_amounts(order: SpotOrder) -> Iterator[InputInvalid]:
             yield from _trailing_close(close)
         case TrailingStopLimitClose():
             yield from _trailing_close(close)
-            limit = TrailingStopLimitOrder(
-                symbol="", side=close_side(order.side), qty=Decimal(1),
-                trigger=Trigger(price=Decimal(1), price_type="pct"),
-                limit_price=close.limit_price, limit_price_type=close.limit_price_type,
-            )  # fmt: skip
-            for problem in _trailing_limit(limit):
-                yield msgspec.structs.replace(problem, field=f"close.{problem.field}")
+            side = close_side(order.side)
+            yield from _trailing_limit(side, close.limit_price, close.limit_price_type, "close.")
         case _:
             assert_never(close)
 
@@ -730,9 +726,9 @@ def _close_amounts(order: SpotOrder) -> Iterator[InputInvalid]:
 def _trailing_close(close: TrailingStopClose | TrailingStopLimitClose) -> Iterator[InputInvalid]:
     trigger = Trigger(price=close.trigger_price, price_type=close.trigger_price_type)
     for problem in _trailing(trigger, "close.trigger"):
-        name = problem.field.replace("close.trigger.price_type", "close.trigger_price_type")
+        # close.trigger.price(_type) -> close.trigger_price(_type)
         yield msgspec.structs.replace(
-            problem, field=name.replace("close.trigger.price", "close.trigger_price")
+            problem, field=problem.field.replace("close.trigger.price", "close.trigger_price")
         )
 
 
@@ -742,9 +738,9 @@ def _close_trigger(close: TriggeredClose) -> Iterator[InputInvalid]:
         return
     trigger = Trigger(price=close.trigger_price, price_type=close.trigger_price_type)
     for problem in _trigger(trigger, "close.trigger"):
-        name = problem.field.replace("close.trigger.price_type", "close.trigger_price_type")
+        # close.trigger.price(_type) -> close.trigger_price(_type)
         yield msgspec.structs.replace(
-            problem, field=name.replace("close.trigger.price", "close.trigger_price")
+            problem, field=problem.field.replace("close.trigger.price", "close.trigger_price")
         )
 
 
