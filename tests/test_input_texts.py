@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from momentum.models.intent import (
+    IcebergOrder,
     LimitClose,
     LimitOrder,
     MarketOrder,
@@ -22,7 +23,8 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from tests.helpers import NOW, D, built, context, refused
+from momentum.utils.safety import Context, check_order
+from tests.helpers import NOW, D, built, context, knobs, problems, refused
 
 AMOUNT = "use a positive finite decimal with at most 18 decimals, below 10^16"
 B: dict[str, Any] = {"symbol": "BTC/USD", "qty": D("1")}
@@ -39,8 +41,9 @@ def t(price: str = "90", **changes: Any) -> Trigger:
 
 
 def tsl(side: Any, limit: str, limit_type: Any = "quote", **changes: Any) -> TrailingStopLimitOrder:
-    return TrailingStopLimitOrder(**B, side=side, trigger=t("2", price_type="pct"),
-                                  limit_price=D(limit), limit_price_type=limit_type, **changes)  # fmt: skip
+    fields: dict[str, Any] = {"trigger": t("2", price_type="pct")} | changes
+    return TrailingStopLimitOrder(**B, side=side, limit_price=D(limit), limit_price_type=limit_type,
+                                  **fields)  # fmt: skip
 
 
 def tsl_close(limit: str, limit_type: Any = "quote") -> LimitOrder:
@@ -160,4 +163,81 @@ def test_a_relative_stop_limit_without_its_limit_is_named_with_the_knob_off() ->
     assert refused(order, context(abs_limit_required=False)) == [
         "limit_price: missing; use an absolute limit price (a relative trigger cannot stand in "
         "for it)"
+    ]
+
+
+MORE: list[tuple[str, Any, dict[str, Any], list[str]]] = [
+    ("cap 0", LimitOrder(**L), {"entry_max_notional": D("0")},
+     ["ENTRY_MAX_NOTIONAL refused: 1 x 100 = 100 USD > cap 0 USD; raise ENTRY_MAX_NOTIONAL to at "
+      "least 100, or lower the quantity or the price"]),
+    ("float", LimitOrder(**{**L, "qty": untyped(0.1)}), {},
+     ["qty: '0.1' (float); use a Decimal: a positive finite decimal with at most 18 decimals, "
+      "below 10^16"]),
+    ("19 decimals", LimitOrder(**{**L, "limit_price": D("0.1234567890123456789")}), {},
+     [f"limit_price: '0.1234567890123456789'; {AMOUNT}"]),
+    ("userref", LimitOrder(**L, order_userref=2**31), {},
+     ["order_userref: '2147483648'; use a whole number from -2147483648 to 2147483647"]),
+    ("req_id", LimitOrder(**L), {"req_id": 2**31},
+     ["req_id: '2147483648'; use a whole number from -2147483648 to 2147483647"]),
+    ("gtd", LimitOrder(**L, time_in_force="gtd"), {},
+     ["expire_time: missing with time_in_force 'gtd'; use an expiry time, or another "
+      "time_in_force"]),
+    ("sll trigger", StopLossLimitOrder(**B, side="sell", trigger=t("0"), limit_price=D("1")), {},
+     [f"trigger.price: '0'; {AMOUNT}"]),
+    ("iceberg limit", IcebergOrder(**{**L, "limit_price": D("0")}, display_qty=D("1")), {},
+     [f"limit_price: '0'; {AMOUNT}"]),
+    ("tsl trigger", tsl("sell", "0", trigger=t("0", price_type="pct")), {},
+     ["trigger.price: '0'; use a positive offset strictly between 0 and 100 percent"]),
+    ("tsl buy 100%", tsl("buy", "100", "pct", ref_price=D("100")), {},
+     ["limit_price: '100'; use a finite offset from the trigger price (0: at the trigger)"]),
+    ("buy stop below", StopLossOrder(**B, side="buy", trigger=t("-2", price_type="pct")), {},
+     ["trigger.price: -2 puts a buy stop on the side of the market where it fires at once; use a "
+      "positive offset"]),
+    ("stop-limit buy, no limit", StopLossLimitOrder(**B, side="buy", trigger=t("100")),
+     {"entry_max_notional": D("1000")},
+     ["ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
+      "bounded by cap 1000 USD; give a reference price (--ref_price) or a limit price",
+      "ABS_LIMIT_REQUIRED refused: no absolute limit price on the stop-loss-limit order; give the "
+      "limit price (--sl_limit/--tp_limit), or set ABS_LIMIT_REQUIRED=0 to use the trigger price "
+      "as the limit"]),
+    ("trailing sell's buy close", TrailingStopOrder(**B, side="sell", ref_price=D("100"),
+     trigger=t("2", price_type="pct"), close=StopLossClose(trigger_price=D("5"),
+                                                          trigger_price_type="pct")),
+     {"entry_max_notional": D("102.8")},
+     ["ENTRY_MAX_NOTIONAL refused: 1 x 102.9 = 102.9 USD > cap 102.8 USD; raise "
+      "ENTRY_MAX_NOTIONAL to at least 102.9, or lower the quantity or the price"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("order", "changes", "texts"), [case[1:] for case in MORE],
+                         ids=[case[0] for case in MORE])  # fmt: skip
+def test_more_refusals_in_words(order: Any, changes: dict[str, Any], texts: list[str]) -> None:
+    assert refused(order, context(**changes)) == texts
+
+
+def test_the_neighbours_pass() -> None:
+    assert built(LimitOrder(**{**L, "limit_price": D("0.123456789012345678")}))
+    assert built(tsl("buy", "99.99", "pct", ref_price=D("100")))
+    order = TrailingStopOrder(**B, side="sell", ref_price=D("100"), trigger=t("2", price_type="pct"),
+                              close=StopLossClose(trigger_price=D("5"), trigger_price_type="pct"))  # fmt: skip
+    assert built(order, context(entry_max_notional=D("102.9")))
+
+
+def test_both_limit_less_legs_are_named_together() -> None:
+    order = StopLossLimitOrder(**B, side="sell", trigger=t("90"),
+                               close=StopLossLimitClose(trigger_price=D("95")))  # fmt: skip
+    assert (
+        "ABS_LIMIT_REQUIRED refused: no absolute limit price on the stop-loss-limit order and its "
+        "stop-loss-limit close; give the limit price (--sl_limit/--tp_limit), or set "
+        "ABS_LIMIT_REQUIRED=0 to use the trigger price as the limit"
+    ) in refused(order)
+
+
+def test_what_is_not_an_intent_and_a_naive_clock_are_named() -> None:
+    assert problems(check_order(untyped("order"), context())) == [
+        "order: 'order'; use one of the order intents of momentum.models.intent"
+    ]
+    naive = Context(knobs=knobs(), now=NOW.replace(tzinfo=None))
+    assert problems(check_order(LimitOrder(**L), naive)) == [
+        "now: a naive datetime; use a timezone-aware clock reading"
     ]
