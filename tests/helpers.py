@@ -10,7 +10,7 @@ from returns.result import Failure, Result, Success
 
 from momentum.errors import Problem
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
-from momentum.models.intent import Exposure, OrderIntent
+from momentum.models.intent import Exposure, LimitOrder, OrderIntent
 from momentum.utils.env import Knobs
 from momentum.utils.safety import Context
 
@@ -20,6 +20,17 @@ DEADLINE = "2026-11-28T09:00:05.123Z"  # NOW + 5000 ms, to the millisecond
 
 def D(text: str) -> Decimal:
     return Decimal(text)
+
+
+def limit(**changes: Any) -> LimitOrder:
+    """The Step 3 entry (buy 0.001 BTC/USD at 28440) with `changes`."""
+    fields: dict[str, Any] = {
+        "symbol": "BTC/USD",
+        "side": "buy",
+        "qty": D("0.001"),
+        "limit_price": D("28440"),
+    }
+    return LimitOrder(**(fields | changes))
 
 
 def knobs(**changes: Any) -> Knobs:

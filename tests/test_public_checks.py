@@ -7,7 +7,7 @@ from typing import Any
 from returns.result import Failure, Success
 
 from momentum.errors import GuardRefused
-from momentum.models.intent import LimitOrder, MarketOrder, SettlePositionOrder, StopLossLimitClose
+from momentum.models.intent import MarketOrder, SettlePositionOrder, StopLossLimitClose
 from momentum.utils.safety import (
     abs_limit_required,
     allow_live,
@@ -17,17 +17,7 @@ from momentum.utils.safety import (
     one_position_only,
     screen_order,
 )
-from tests.helpers import D, context
-
-
-def limit(**changes: Any) -> LimitOrder:
-    fields: dict[str, Any] = {
-        "symbol": "BTC/USD",
-        "side": "buy",
-        "qty": D("0.001"),
-        "limit_price": D("28440"),
-    }
-    return LimitOrder(**(fields | changes))
+from tests.helpers import D, context, limit
 
 
 def guard_of(result: Any) -> str:

@@ -10,7 +10,6 @@ from momentum.errors import GuardRefused, InputInvalid
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.models.intent import (
     LimitClose,
-    LimitOrder,
     MarketOrder,
     Side,
     StopLossClose,
@@ -24,17 +23,7 @@ from momentum.models.intent import (
     Trigger,
 )
 from momentum.utils.safety import check_order
-from tests.helpers import NOW, D, N, built, context, refused
-
-
-def limit(**changes: Any) -> LimitOrder:
-    fields: dict[str, Any] = {
-        "symbol": "BTC/USD",
-        "side": "buy",
-        "qty": D("0.001"),
-        "limit_price": D("28440"),
-    }
-    return LimitOrder(**(fields | changes))
+from tests.helpers import NOW, D, N, built, context, limit, refused
 
 
 def market(**changes: Any) -> MarketOrder:

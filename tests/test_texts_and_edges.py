@@ -41,17 +41,7 @@ from momentum.utils.safety import (
     check_order,
     entry_max_notional,
 )
-from tests.helpers import NOW, D, N, built, context, knobs, loads, problems, refused
-
-
-def limit(**changes: Any) -> LimitOrder:
-    fields: dict[str, Any] = {
-        "symbol": "BTC/USD",
-        "side": "buy",
-        "qty": D("0.001"),
-        "limit_price": D("28440"),
-    }
-    return LimitOrder(**(fields | changes))
+from tests.helpers import NOW, D, N, built, context, knobs, limit, loads, problems, refused
 
 
 class TestSymbolTexts:
