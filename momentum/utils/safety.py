@@ -725,11 +725,7 @@ def _close_amounts(order: SpotOrder) -> Iterator[InputInvalid]:
 
 def _trailing_close(close: TrailingStopClose | TrailingStopLimitClose) -> Iterator[InputInvalid]:
     trigger = Trigger(price=close.trigger_price, price_type=close.trigger_price_type)
-    for problem in _trailing(trigger, "close.trigger"):
-        # close.trigger.price(_type) -> close.trigger_price(_type)
-        yield msgspec.structs.replace(
-            problem, field=problem.field.replace("close.trigger.price", "close.trigger_price")
-        )
+    yield from _close_fields(_trailing(trigger, "close.trigger"))
 
 
 def _close_trigger(close: TriggeredClose) -> Iterator[InputInvalid]:
@@ -737,11 +733,14 @@ def _close_trigger(close: TriggeredClose) -> Iterator[InputInvalid]:
         yield from amount_problems(close.trigger_price, "close.trigger_price")
         return
     trigger = Trigger(price=close.trigger_price, price_type=close.trigger_price_type)
-    for problem in _trigger(trigger, "close.trigger"):
-        # close.trigger.price(_type) -> close.trigger_price(_type)
-        yield msgspec.structs.replace(
-            problem, field=problem.field.replace("close.trigger.price", "close.trigger_price")
-        )
+    yield from _close_fields(_trigger(trigger, "close.trigger"))
+
+
+def _close_fields(problems: Iterator[InputInvalid]) -> Iterator[InputInvalid]:
+    """A close's trigger is flat: close.trigger.price(_type) is close.trigger_price(_type)."""
+    for problem in problems:
+        name = problem.field.replace("close.trigger.price", "close.trigger_price")
+        yield msgspec.structs.replace(problem, field=name)
 
 
 def _close(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
