@@ -99,24 +99,25 @@ def build_add_order(order: OrderIntent, context: Context) -> Result[AddOrder, tu
 
     Every problem of the request comes back at once in the `Failure`.
     """
-    checked = screen_order(order, context)
-    if isinstance(checked, tuple):
-        return Failure(checked)
-    return Success(render_add_order(checked, context))
+    rendered = _rendered(order, context)
+    return Failure(rendered) if isinstance(rendered, tuple) else Success(rendered)
 
 
 def build_add_order_json(
     order: OrderIntent, context: Context
 ) -> Result[bytes, tuple[Problem, ...]]:
     """`build_add_order`, then the JSON bytes a sender would put on the socket (plus its token)."""
-    checked = screen_order(order, context)
-    if isinstance(checked, tuple):
-        return Failure(checked)
-    # one Result for the whole path: a returns container costs about 1 us (bench/README.md)
-    encoded: Result[bytes, tuple[Problem, ...]] = encode(render_add_order(checked, context)).alt(
-        _one
-    )
+    rendered = _rendered(order, context)
+    if isinstance(rendered, tuple):
+        return Failure(rendered)
+    encoded: Result[bytes, tuple[Problem, ...]] = encode(rendered).alt(_one)
     return encoded
+
+
+def _rendered(order: OrderIntent, context: Context) -> AddOrder | tuple[Problem, ...]:
+    # one Result per build, made by the caller: a returns container costs about 1 us (bench/README.md)
+    checked = screen_order(order, context)
+    return checked if isinstance(checked, tuple) else render_add_order(checked, context)
 
 
 def _one(problem: Problem) -> tuple[Problem, ...]:
