@@ -28,6 +28,7 @@ import msgspec
 from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.ws_v2_messages import encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
+from momentum.models.context import Context
 from momentum.models.intent import (
     LimitOrder,
     MarketOrder,
@@ -38,7 +39,6 @@ from momentum.models.intent import (
     parse_amount,
 )
 from momentum.utils.env import Knobs
-from momentum.utils.safety import Context
 
 NOW = datetime(2026, 11, 28, 9, 0, 0, 123000, tzinfo=UTC)
 KNOBS = Knobs(entry_max_notional=Decimal(100_000))

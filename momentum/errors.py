@@ -12,16 +12,23 @@ No problem carries a token, a key or any value read from `.env`: the core never 
 """
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Literal, assert_never
 
 import msgspec
 
 __all__ = [
+    "BelowMinimum",
+    "CostBelowMinimum",
+    "Detail",
     "GuardName",
     "GuardRefused",
     "InputInvalid",
     "KnobInvalid",
+    "Notional",
+    "OffGrid",
     "Problem",
+    "TooPrecise",
     "exit_code",
     "render",
     "show",
@@ -46,6 +53,68 @@ def show(value: object) -> str:
     return f"{text[:_SHOWN_CHARS] + '...'!r} ({len(text)} chars)"
 
 
+# --- figures a program can act on, beside the prose -------------------------------------------
+
+
+class _Detail(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
+    """Base: `kind` is the msgspec tag. A detail carries a refusal's figures as typed values, so
+    a bot can shrink or move an order without parsing the rendered line."""
+
+
+class OffGrid(_Detail, frozen=True, kw_only=True, tag="off_grid"):
+    """A price or quantity between two steps of the pair's grid: the valid values either side.
+
+    `below` is `None` where the step below is not a valid value (zero, or under the minimum)."""
+
+    value: Decimal
+    step: Decimal
+    below: Decimal | None
+    above: Decimal
+
+
+class TooPrecise(_Detail, frozen=True, kw_only=True, tag="too_precise"):
+    """More decimals than the pair takes."""
+
+    value: Decimal
+    decimals: int
+
+
+class BelowMinimum(_Detail, frozen=True, kw_only=True, tag="below_minimum"):
+    """A quantity under the pair's minimum (`qty_min`)."""
+
+    value: Decimal
+    minimum: Decimal
+
+
+class CostBelowMinimum(_Detail, frozen=True, kw_only=True, tag="cost_below_minimum"):
+    """qty x price under the pair's `cost_min`: `least_qty` is the smallest quantity that passes
+    at this price, on the lot step."""
+
+    cost: Decimal
+    minimum: Decimal
+    least_qty: Decimal
+
+
+class Notional(_Detail, frozen=True, kw_only=True, tag="notional"):
+    """`ENTRY_MAX_NOTIONAL`'s figures, in the cap's currency (`NOTIONAL_CCY`).
+
+    `max_qty` is the largest quantity of the refused leg that would pass at its price (down to the
+    pair's lot step where the pair is known); `None` where no one quantity decides (a batch or a
+    bracket total, a cash amount over the cap by itself)."""
+
+    notional: Decimal
+    cap: Decimal
+    currency: str
+    max_qty: Decimal | None
+
+
+Detail = OffGrid | TooPrecise | BelowMinimum | CostBelowMinimum | Notional
+"""The typed figures a problem may carry (`detail`): refusals a program can act on."""
+
+
+# --- problems ------------------------------------------------------------------------------------
+
+
 class _Problem(msgspec.Struct, frozen=True, kw_only=True, tag_field="code"):
     """Base: `code` is the msgspec tag, so a problem list encodes and decodes as JSON."""
 
@@ -56,6 +125,7 @@ class InputInvalid(_Problem, frozen=True, kw_only=True, tag="input_invalid"):
     field: str  # the intent's field path (`qty`, `close.trigger_price`) or a probe flag (`--qty`)
     given: str  # already quoted with `show`, or a description such as "missing"
     accepted: str
+    detail: OffGrid | TooPrecise | BelowMinimum | CostBelowMinimum | None = None
 
     def render(self) -> str:
         return f"{self.field}: {self.given}; use {self.accepted}"
@@ -79,6 +149,7 @@ class GuardRefused(_Problem, frozen=True, kw_only=True, tag="guard_refused"):
     guard: GuardName
     figures: str
     remedy: str
+    detail: Notional | None = None
 
     def render(self) -> str:
         return f"{self.guard} refused: {self.figures}; {self.remedy}"

@@ -1,6 +1,7 @@
 """Small builders shared by the tests: a fixed clock, knobs, contexts, and decoded output."""
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,9 +11,9 @@ from returns.result import Failure, Result, Success
 
 from momentum.errors import Problem
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
-from momentum.models.intent import Exposure, LimitOrder, OrderIntent
+from momentum.models.context import Context, TableChoice, Exposure
+from momentum.models.intent import LimitOrder, OrderIntent
 from momentum.utils.env import Knobs
-from momentum.utils.safety import Context
 
 NOW = datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=UTC)
 DEADLINE = "2026-11-28T09:00:05.123Z"  # NOW + 5000 ms, to the millisecond
@@ -39,14 +40,24 @@ def knobs(**changes: Any) -> Knobs:
 
 
 def context(
-    *, exposure: int = 0, live: bool = False, req_id: int | None = None, **knob_changes: Any
+    *,
+    exposure: int = 0,
+    live: bool = False,
+    req_id: int | None = None,
+    instruments: TableChoice = "unchecked",
+    quote_rates: Mapping[str, Decimal] | None = None,
+    **knob_changes: Any,
 ) -> Context:
+    """A context at `NOW`; pair rules opted out of by name unless a test gives a table (the
+    library's own default, the shipped table, has its own tests)."""
     return Context(
         knobs=knobs(**knob_changes),
         now=NOW,
         exposure=Exposure(open_positions=exposure),
         live=live,
         req_id=req_id,
+        instruments=instruments,
+        quote_rates=quote_rates or {},
     )
 
 

@@ -7,12 +7,13 @@ import pytest
 
 from momentum.exchange.kraken.ws_v2_requests import build_amend_order, build_cancel_order
 from momentum.models.intent import Amend, Cancel, LimitClose, LimitOrder, MarketOrder
-from momentum.utils.safety import order_warnings
+from momentum.utils.checks import order_warnings
 from tests.helpers import D, context
 
 
 def amend_problems(**fields: Any) -> list[str]:
-    merged: dict[str, Any] = {"order_id": "OUF4EM-FRGI2-MQMWZD", "qty": D("1")} | fields
+    # an amend of a sell: the notional guard, which holds an amend of unknown side, has its own tests
+    merged: dict[str, Any] = {"order_id": "OUF4EM-FRGI2-MQMWZD", "qty": D("1"), "side": "sell"} | fields
     found = build_amend_order(Amend(**merged), context(allow_live=True))
     return [p.render() for p in found.swap().value_or(())]
 
@@ -97,12 +98,12 @@ class TestAmend:
     @pytest.mark.parametrize(("req_id", "ok"), [(2**31 - 1, True), (2**31, False)])
     def test_req_id_is_32_bit(self, req_id: int, ok: bool) -> None:
         found = build_amend_order(
-            Amend(order_id="A", qty=D("1")), context(allow_live=True, req_id=req_id)
+            Amend(order_id="A", qty=D("1"), side="sell"), context(allow_live=True, req_id=req_id)
         )
         assert (found.swap().value_or(None) is None) == ok
 
     def test_without_allow_live(self) -> None:
-        found = build_amend_order(Amend(order_id="A", qty=D("1")), context())
+        found = build_amend_order(Amend(order_id="A", qty=D("1"), side="sell"), context())
         assert [p.render() for p in found.failure()] == [
             "ALLOW_LIVE refused: amend_order has no validate mode: it always acts on a live order, "
             "and ALLOW_LIVE=0; set ALLOW_LIVE=1 to build it"

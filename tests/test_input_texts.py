@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from momentum.models.context import Context
 from momentum.models.intent import (
     IcebergOrder,
     LimitClose,
@@ -23,7 +24,7 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.safety import Context, check_order
+from momentum.utils.safety import check_order
 from tests.helpers import NOW, D, built, context, knobs, problems, refused
 
 AMOUNT = "use a positive finite decimal with at most 18 decimals, below 10^16"
@@ -197,7 +198,9 @@ MORE: list[tuple[str, Any, dict[str, Any], list[str]]] = [
      ["limit_price: '100'; use a finite offset from the trigger price (0: at the trigger)"]),
     ("buy stop below", StopLossOrder(**B, side="buy", trigger=t("-2", price_type="pct")), {},
      ["trigger.price: -2 puts a buy stop on the side of the market where it fires at once; use a "
-      "positive offset"]),
+      "positive offset",
+      "ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
+      "bounded by cap 1000000 USD; give a reference price (--ref_price) or a limit price"]),
     ("stop-limit buy, no limit", StopLossLimitOrder(**B, side="buy", trigger=t("100")),
      {"entry_max_notional": D("1000")},
      ["ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "

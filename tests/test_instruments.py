@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from momentum.exchange.kraken.instruments import (
-    Instrument,
     decode_instruments,
     decode_rest_asset_pairs,
     decode_ws_snapshot,
     load_default_instruments,
     load_instruments,
 )
+from momentum.models.instrument import Instrument
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WS_DOC = (FIXTURES / "ws_v2_instrument_snapshot_doc_example.json").read_bytes()

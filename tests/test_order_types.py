@@ -23,7 +23,7 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.safety import order_warnings
+from momentum.utils.checks import order_warnings
 from tests.helpers import DEADLINE, NOW, D, N, built, context, loads
 from tests.test_wire_golden import _ALWAYS_SENT
 

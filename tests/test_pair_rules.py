@@ -10,9 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from momentum.errors import InputInvalid
-from momentum.exchange.kraken.instruments import Instrument, PairStatus
+from momentum.exchange.kraken.read_back import intent_of
 from momentum.exchange.kraken.ws_v2_messages import decode, encode
-from momentum.exchange.kraken.ws_v2_payloads import build_add_order, intent_of
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order
+from momentum.models.context import Context
+from momentum.models.instrument import Instrument, PairStatus
 from momentum.models.intent import (
     LimitOrder,
     MarketOrder,
@@ -30,7 +32,6 @@ from momentum.utils.pair_rules import (
     snap_price,
     snap_qty,
 )
-from momentum.utils.safety import Context
 from tests.helpers import NOW, D, N, built, knobs
 
 PAIR = Instrument(
@@ -48,9 +49,11 @@ BTC = msgspec.structs.replace(
 
 
 def ctx(pair: Instrument = PAIR, **knob_changes: Any) -> Context:
+    # the cap is in USD; the made-up ABC/EUR pair is priced in EUR, taken at par here
     return Context(
-        knobs=knobs(**knob_changes), now=NOW, instruments={pair.symbol: pair, BTC.symbol: BTC}
-    )
+        knobs=knobs(**knob_changes), now=NOW, instruments={pair.symbol: pair, BTC.symbol: BTC},
+        quote_rates={"EUR": D("1")},
+    )  # fmt: skip
 
 
 def limit(**changes: Any) -> LimitOrder:

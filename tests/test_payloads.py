@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from momentum.exchange.kraken.ws_v2_payloads import build_add_order, deadline_text, intent_of
+from momentum.exchange.kraken.read_back import intent_of
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order, deadline_text
 from momentum.models.intent import (
     Close,
     LimitClose,

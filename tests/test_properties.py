@@ -14,20 +14,21 @@ from returns.result import Failure, Result, Success
 
 from momentum.errors import Problem
 from momentum.exchange.kraken.instruments import decode_instruments, load_default_instruments
+from momentum.exchange.kraken.read_back import intent_of
 from momentum.exchange.kraken.rest_payloads import build_rest_add_order
 from momentum.exchange.kraken.ws_v2_check import check_message
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, decode, decode_request, encode
-from momentum.exchange.kraken.ws_v2_payloads import build_add_order, intent_of
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.exchange.kraken.ws_v2_requests import (
     build_amend_order,
     build_batch_add,
     build_cancel_order,
 )
 from momentum.exchange.kraken.ws_v2_responses import decode_answer
+from momentum.models.context import Context, Exposure
 from momentum.models.intent import (
     Amend,
     Cancel,
-    Exposure,
     IcebergOrder,
     LimitClose,
     LimitOrder,
@@ -56,7 +57,6 @@ from momentum.scripts.ws_payload_probe import (
     probe_message,
 )
 from momentum.utils.env import KNOB_NAMES, Knobs, parse_knobs
-from momentum.utils.safety import Context
 
 TABLE = load_default_instruments().unwrap()
 
@@ -150,6 +150,8 @@ contexts = st.builds(
     exposure=st.builds(Exposure, open_positions=st.integers(-1, 2)),
     live=st.booleans(),
     req_id=st.none() | st.integers(),
+    instruments=st.sampled_from(["unchecked", "shipped"]),
+    quote_rates=st.dictionaries(st.sampled_from(["USDT", "BTC", "btc"]), wild_decimals, max_size=2),
 )
 positive_offsets = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("20"), places=1)
 
@@ -265,6 +267,7 @@ plausible_contexts = st.builds(
     now=moments,
     live=st.booleans(),
     req_id=st.none() | st.integers(-(2**31), 2**31 - 1),
+    instruments=st.just("unchecked"),  # the shipped table's rules have laws of their own
 )
 flag_names = st.one_of(st.sampled_from(sorted(FLAGS)), st.text(max_size=12))
 argvs = st.lists(st.one_of(flag_names, st.text(max_size=20)), max_size=30)
@@ -351,7 +354,7 @@ def test_a_valid_oto_limit_buy_always_succeeds(
         limit_price=limit,
         close=StopLossLimitClose(trigger_price=limit - gap, limit_price=limit - gap),
     )
-    ctx = Context(knobs=Knobs(entry_max_notional=Decimal(10_000)), now=now)
+    ctx = Context(knobs=Knobs(entry_max_notional=Decimal(10_000)), now=now, instruments="unchecked")
     message = build_add_order(order, ctx).unwrap()
     assert message.params.deadline.endswith("Z")
     assert (

@@ -1,17 +1,15 @@
-"""The public, Result-returning checks a bot can compose itself: each guard, `check_input` and
-`screen_order`, on both sides, agreeing with `check_order`."""
+"""The public checks a bot can compose itself: each guard (a refusal or `None`), `check_input`
+and `screen_order`, on both sides, agreeing with `check_order`."""
 
 from decimal import Decimal
-from typing import Any
-
-from returns.result import Failure, Success
+from returns.result import Success
 
 from momentum.errors import GuardRefused
 from momentum.models.intent import MarketOrder, SettlePositionOrder, StopLossLimitClose
+from momentum.utils.checks import check_input
 from momentum.utils.safety import (
     abs_limit_required,
     allow_live,
-    check_input,
     check_order,
     entry_max_notional,
     one_position_only,
@@ -20,38 +18,35 @@ from momentum.utils.safety import (
 from tests.helpers import D, context, limit
 
 
-def guard_of(result: Any) -> str:
-    match result:
-        case Failure(GuardRefused() as refusal):
-            return refusal.guard
-        case _:
-            raise AssertionError(f"expected a refusal, not {result}")
+def guard_of(result: GuardRefused | None) -> str:
+    assert result is not None, "expected a refusal"
+    return result.guard
 
 
 def test_entry_max_notional_at_and_over_the_cap() -> None:
     order = limit()  # 0.001 x 28440 = 28.44
-    assert entry_max_notional(order, context(entry_max_notional=D("28.44"))) == Success(order)
+    assert entry_max_notional(order, context(entry_max_notional=D("28.44"))) is None
     refused = entry_max_notional(order, context(entry_max_notional=D("28.43")))
     assert guard_of(refused) == "ENTRY_MAX_NOTIONAL"
 
 
 def test_one_position_only_with_and_without_an_open_position() -> None:
     order = limit()
-    assert one_position_only(order, context(exposure=0)) == Success(order)
+    assert one_position_only(order, context(exposure=0)) is None
     assert guard_of(one_position_only(order, context(exposure=1))) == "ONE_POSITION_ONLY"
 
 
 def test_abs_limit_required_with_and_without_the_close_limit() -> None:
     bare = limit(close=StopLossLimitClose(trigger_price=D("28410")))
     given = limit(close=StopLossLimitClose(trigger_price=D("28410"), limit_price=D("28400")))
-    assert abs_limit_required(given, context()) == Success(given)
+    assert abs_limit_required(given, context()) is None
     assert guard_of(abs_limit_required(bare, context())) == "ABS_LIMIT_REQUIRED"
 
 
 def test_allow_live_refuses_a_live_order_only_while_off() -> None:
     order = limit()
-    assert allow_live(order, context(live=False)) == Success(order)
-    assert allow_live(order, context(live=True, allow_live=True)) == Success(order)
+    assert allow_live(order, context(live=False)) is None
+    assert allow_live(order, context(live=True, allow_live=True)) is None
     assert guard_of(allow_live(order, context(live=True))) == "ALLOW_LIVE"
 
 

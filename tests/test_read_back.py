@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from momentum.exchange.kraken.read_back import intent_of
 from momentum.exchange.kraken.ws_v2_messages import decode
-from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json, intent_of
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
 from momentum.models.intent import (
     Close,
     IcebergOrder,

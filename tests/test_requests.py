@@ -91,7 +91,7 @@ class TestBatchAdd:
 class TestAmend:
     def test_a_price_change_sends_its_type_and_a_flat_trigger(self) -> None:
         amend = Amend(order_id="OUF4EM-FRGI2-MQMWZD", qty=D("0.002"), limit_price=D("28500"),
-                      trigger_price=D("-1.5"), trigger_price_type="pct")  # fmt: skip
+                      trigger_price=D("-1.5"), trigger_price_type="pct", side="sell")  # fmt: skip
         assert json_of(build_amend_order(amend, context(allow_live=True, req_id=9))) == {
             "method": "amend_order",
             "req_id": N("9"),
@@ -103,24 +103,26 @@ class TestAmend:
         }  # fmt: skip
 
     def test_an_amend_needs_allow_live(self) -> None:
-        found = build_amend_order(Amend(order_id="A", qty=D("1")), context()).failure()
+        found = build_amend_order(Amend(order_id="A", qty=D("1"), side="sell"), context()).failure()
         assert [p.guard for p in found if isinstance(p, GuardRefused)] == ["ALLOW_LIVE"]
 
     @pytest.mark.parametrize(("ids", "ok"), [({"order_id": "A"}, True), ({"cl_ord_id": "b"}, True),
                                              ({}, False), ({"order_id": "A", "cl_ord_id": "b"}, False)])  # fmt: skip
     def test_exactly_one_id(self, ids: dict[str, str], ok: bool) -> None:
-        amend = Amend(qty=D("1"), order_id=ids.get("order_id"), cl_ord_id=ids.get("cl_ord_id"))
+        amend = Amend(qty=D("1"), order_id=ids.get("order_id"), cl_ord_id=ids.get("cl_ord_id"),
+                      side="sell")  # fmt: skip
         result = build_amend_order(amend, context(allow_live=True))
         assert (result.swap().value_or(None) is None) == ok
 
     @pytest.mark.parametrize(("shown", "ok"), [("1", True), ("0.99", False)])
     def test_display_is_held_against_the_remaining_quantity(self, shown: str, ok: bool) -> None:
-        amend = Amend(order_id="A", qty=D("30"), remaining_qty=D("15"), display_qty=D(shown))
+        amend = Amend(order_id="A", qty=D("30"), remaining_qty=D("15"), display_qty=D(shown),
+                      side="sell")  # fmt: skip
         result = build_amend_order(amend, context(allow_live=True))
         assert (result.swap().value_or(None) is None) == ok
 
     def test_post_only_without_a_new_price_is_refused(self) -> None:
-        found = build_amend_order(Amend(order_id="A", qty=D("1"), post_only=True),
+        found = build_amend_order(Amend(order_id="A", qty=D("1"), post_only=True, side="sell"),
                                   context(allow_live=True)).failure()  # fmt: skip
         assert [p.field for p in found if isinstance(p, InputInvalid)] == ["post_only"]
 

@@ -16,6 +16,7 @@ from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.parity import parity
 from momentum.exchange.kraken.rest_payloads import RestAddOrder, build_rest_add_order, urlencoded
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
+from momentum.models.context import Context
 from momentum.models.intent import (
     LimitOrder,
     MarketOrder,
@@ -25,7 +26,6 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.safety import Context
 from tests.helpers import NOW, D, context
 from tests.test_properties import plausible_contexts, plausible_intents
 

@@ -453,8 +453,8 @@ def test_every_problem_of_a_request_is_reported_at_once() -> None:
     assert [getattr(p, "field", None) or getattr(p, "guard", None) for p in found] == [
         "symbol",
         "cl_ord_id",
-        "qty",
         "expire_time",
+        "qty",
         "limit_price",
         "ONE_POSITION_ONLY",
         "ALLOW_LIVE",

@@ -11,8 +11,10 @@ from typing import Any, ClassVar
 import msgspec
 import pytest
 
+from momentum.exchange.kraken.read_back import intent_of
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, encode
-from momentum.exchange.kraken.ws_v2_payloads import deadline_text, intent_of, render_add_order
+from momentum.exchange.kraken.ws_v2_payloads import deadline_text, render_add_order
+from momentum.models.context import Context
 from momentum.models.intent import (
     Amend,
     Cancel,
@@ -34,13 +36,7 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.safety import (
-    Context,
-    check_amend,
-    check_cancel,
-    check_order,
-    entry_max_notional,
-)
+from momentum.utils.safety import check_amend, check_cancel, check_order, entry_max_notional
 from tests.helpers import NOW, D, N, built, context, knobs, limit, loads, problems, refused
 
 
@@ -98,7 +94,7 @@ class TestScheduledTimes:
 class TestAmendAndCancelTexts:
     def test_amend_names_a_req_id_outside_32_bits(self) -> None:
         ctx = context(req_id=2**31, allow_live=True)
-        assert problems(check_amend(Amend(order_id="O1", qty=D("1")), ctx)) == [
+        assert problems(check_amend(Amend(order_id="O1", qty=D("1"), side="sell"), ctx)) == [
             "req_id: '2147483648'; use a whole number from -2147483648 to 2147483647"
         ]
 
@@ -112,7 +108,7 @@ class TestAmendAndCancelTexts:
     def test_the_32_bit_edges_are_accepted(self) -> None:
         ctx = context(req_id=-(2**31), allow_live=True)
         assert check_cancel(Cancel(order_userrefs=(2**31 - 1,)), ctx).unwrap()
-        assert check_amend(Amend(order_id="O1", qty=D("1")), context(req_id=2**31 - 1,
+        assert check_amend(Amend(order_id="O1", qty=D("1"), side="sell"), context(req_id=2**31 - 1,
                                                                        allow_live=True)).unwrap()  # fmt: skip
 
 
@@ -184,7 +180,7 @@ def test_a_message_with_an_unreadable_time_is_named_when_read_back() -> None:
     bad = AddOrder(params=msgspec.structs.replace(message.params, effective_time="tomorrow"))
     found = intent_of(bad).failure()
     assert found.render() == (
-        "params.effective_time: 'tomorrow'; use RFC3339 UTC to the second, such as "
+        "params.effective_time: 'tomorrow'; use RFC 3339 to the second, such as "
         "2026-12-01T00:00:00Z"
     )
 
@@ -199,7 +195,8 @@ AT_100: dict[str, Any] = {"symbol": "BTC/USD", "qty": D("1"), "limit_price": D("
         (StopLossOrder(**BASE, side="sell", trigger=Trigger(price=D("2"), price_type="pct")),
          "trigger.price: 2 puts a sell stop on the side of the market where it fires at once; "
          "use a negative offset"),
-        (TakeProfitOrder(**BASE, side="buy", trigger=Trigger(price=D("2"), price_type="pct")),
+        (TakeProfitOrder(**BASE, side="buy", trigger=Trigger(price=D("2"), price_type="pct"),
+                         ref_price=D("100")),
          "trigger.price: 2 puts a buy take-profit on the side of the market where it fires at "
          "once; use a negative offset"),
         (StopLossOrder(**BASE, side="sell", trigger=Trigger(price=D("100")), ref_price=D("100")),
@@ -386,8 +383,10 @@ def test_a_cash_buy_is_held_to_the_larger_of_its_two_amounts_in_words() -> None:
 
 def test_a_guard_called_directly_on_an_unchecked_symbol_still_speaks_plainly() -> None:
     order = limit(symbol="BTCUSD", qty=D("1"), limit_price=D("100"))
-    refusal = entry_max_notional(order, context(entry_max_notional=D("10"))).failure()
+    refusal = entry_max_notional(order, context(entry_max_notional=D("10")))
+    assert refusal is not None
     assert refusal.render() == (
-        "ENTRY_MAX_NOTIONAL refused: 1 x 100 = 100 quote currency > cap 10 quote currency; raise "
-        "ENTRY_MAX_NOTIONAL to at least 100, or lower the quantity or the price"
+        "ENTRY_MAX_NOTIONAL refused: the entry's pair is 'BTCUSD', which names no quote currency, "
+        "so its notional cannot be bounded by cap 10 USD; give the order's symbol, BASE/QUOTE "
+        "such as BTC/USD"
     )

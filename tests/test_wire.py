@@ -3,12 +3,14 @@
 from decimal import Decimal
 
 import pytest
+from msgspec import UNSET
 
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
     ConditionalStopLossLimit,
     LimitParams,
     MarketParams,
+    StopLossParams,
     decode,
     encode,
     wire_number,
@@ -118,12 +120,15 @@ def test_a_message_the_types_forbid_does_not_decode(
     assert f"- at `{path}`" in problem.given
 
 
-def test_decoding_a_missing_deadline_is_refused() -> None:
+def test_fields_kraken_documents_as_optional_decode_when_absent() -> None:
     data = (
-        b'{"method":"add_order","params":{"order_type":"market","side":"buy","order_qty":1,'
-        b'"symbol":"BTC/USD","margin":false,"validate":true}}'
+        b'{"method":"add_order","params":{"order_type":"stop-loss","side":"sell","order_qty":1,'
+        b'"symbol":"BTC/USD","triggers":{"price":-2}}}'
     )
-    assert "deadline" in decode(data).failure().given
+    params = decode(data).unwrap().params
+    assert (params.margin, params.validate, params.deadline) == (UNSET, UNSET, UNSET)
+    assert isinstance(params, StopLossParams)
+    assert (params.triggers.reference, params.triggers.price_type) == (UNSET, UNSET)
 
 
 def test_broken_json_is_a_problem_not_an_exception() -> None:

@@ -30,7 +30,6 @@ __all__ = [
     "Amend",
     "Cancel",
     "Close",
-    "Exposure",
     "FeePreference",
     "IcebergOrder",
     "LimitClose",
@@ -58,6 +57,7 @@ __all__ = [
     "TrailingStopOrder",
     "Trigger",
     "parse_amount",
+    "parse_moment",
 ]
 
 Side = Literal["buy", "sell"]
@@ -91,6 +91,38 @@ def parse_amount(text: str, field: str) -> Result[Decimal, InputInvalid]:
         return Success(Decimal(stripped))
     except InvalidOperation:  # unreachable for text the pattern admits; kept so nothing raises
         return Failure(InputInvalid(field=field, given=show(text), accepted=AMOUNT_ACCEPTED))
+
+
+# RFC 3339 date-time: every field two digits (four for the year), a T, an offset or Z -- RFC 3339
+# section 5.6 (www.rfc-editor.org/rfc/rfc3339#section-5.6).
+_MOMENT_TEXT: Final = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})",
+    re.ASCII,
+)
+
+
+def parse_moment(text: str) -> datetime | None:
+    """A strict RFC 3339 date-time, as Kraken's `deadline`, `expire_time` and `effective_time`
+    take; `None` for anything else (`2026-12-4T1:2:3Z`, a missing offset, a bad date).
+
+    Fractions beyond microseconds are cut, never rounded up past the time they state.
+
+    >>> parse_moment("2026-12-04T01:02:03.5Z")
+    datetime.datetime(2026, 12, 4, 1, 2, 3, 500000, tzinfo=datetime.timezone.utc)
+    >>> parse_moment("2026-12-4T1:2:3Z") is None
+    True
+    """
+    found = _MOMENT_TEXT.fullmatch(text)
+    if found is None:
+        return None
+    fraction = (found.group(7) or ".0")[1:7].ljust(6, "0")
+    zone = found.group(8).upper()
+    offset = "+00:00" if zone == "Z" else zone
+    base = "-".join(found.group(1, 2, 3)) + "T" + ":".join(found.group(4, 5, 6))
+    try:
+        return datetime.fromisoformat(f"{base}.{fraction}{offset}")
+    except ValueError:  # a date or an offset out of range: 2026-02-30, +24:00
+        return None
 
 
 class Trigger(msgspec.Struct, frozen=True, kw_only=True):
@@ -299,18 +331,17 @@ OrderIntent = SpotOrder | SettlePositionOrder
 """Every order type Kraken's `add_order` names, `settle-position` included (always refused)."""
 
 
-class Exposure(msgspec.Struct, frozen=True, kw_only=True):
-    """What the caller's position tracker reports; `ONE_POSITION_ONLY` reads it."""
-
-    open_positions: int = 0
-
-
 class Amend(msgspec.Struct, frozen=True, kw_only=True):
     """Change a resting order in place (`amend_order`): by `order_id` or `cl_ord_id`, exactly one.
 
     `qty` is the new total quantity. Prices left `None` are unchanged; a price's type is sent with
     it (the exchange's default differs for trailing-stop-limit orders). `remaining_qty`, when the
     caller knows it, is what `display_qty` is held against (at least 1/15 of it).
+
+    `side`, `symbol` and `ref_price` are never sent: `amend_order` carries no side, so the guards
+    hold an amend to `ENTRY_MAX_NOTIONAL` as if it were a buy unless `side` says it is a sell;
+    `symbol` gives the currency its notional is in (and the pair rules its prices follow), and
+    `ref_price` bounds an amend that sets no price of its own (the order's price or the market's).
     """
 
     order_id: str | None = None
@@ -323,6 +354,9 @@ class Amend(msgspec.Struct, frozen=True, kw_only=True):
     post_only: bool = False
     display_qty: Decimal | None = None
     remaining_qty: Decimal | None = None
+    side: Side | None = None
+    symbol: str | None = None
+    ref_price: Decimal | None = None
 
 
 class Cancel(msgspec.Struct, frozen=True, kw_only=True):

@@ -23,11 +23,9 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from momentum.errors import InputInvalid, KnobInvalid, Problem, exit_code, render, show
-from momentum.exchange.kraken.instruments import (
-    InstrumentTable,
-    load_default_instruments,
-    load_instruments,
-)
+from momentum.exchange.kraken.instruments import load_default_instruments, load_instruments
+from momentum.models.context import Context, Exposure, pair_table
+from momentum.models.instrument import InstrumentTable
 from momentum.exchange.kraken.parity import parity
 from momentum.exchange.kraken.rest_payloads import RestAddOrder, build_rest_add_order, urlencoded
 from momentum.exchange.kraken.ws_v2_check import check_message
@@ -36,7 +34,6 @@ from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_o
 from momentum.exchange.kraken.ws_v2_requests import TakeProfitLeg, bracket_plan
 from momentum.models.intent import (
     Close,
-    Exposure,
     FeePreference,
     IcebergOrder,
     LimitOrder,
@@ -62,8 +59,7 @@ from momentum.models.intent import (
 )
 from momentum.utils.env import Knobs, load_knobs
 from momentum.utils.pair_rules import snap_order, symbol_in_table_problems
-from momentum.utils.safety import (
-    Context,
+from momentum.utils.checks import (
     amount_problems,
     cl_ord_id_problems,
     order_warnings,
@@ -801,7 +797,7 @@ def _rest(
     ws, rest = build_add_order(order, context), build_rest_add_order(order, context)
     match ws, rest:
         case Success(AddOrder() as message), Success(RestAddOrder() as fields):
-            differences = parity(message, fields, context.instruments or {}).swap().value_or(())
+            differences = parity(message, fields, pair_table(context) or {}).swap().value_or(())
             if differences:
                 return Failure(tuple(
                     InputInvalid(field="--rest", given=f"REST and WS differ: {difference}",

@@ -23,13 +23,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final, Literal, get_args
 
-import msgspec
 from returns.result import Failure, Result, Success
 
 from momentum.errors import KnobInvalid, show
+from momentum.models.context import Knobs
 from momentum.models.intent import StpType, TimeInForce, parse_amount
 
 __all__ = [
+    "ASSET_CODE",
     "DEFAULT_KNOB_FILE",
     "KNOB_DEFAULTS",
     "KNOB_NAMES",
@@ -41,10 +42,13 @@ __all__ = [
 ]
 
 DEFAULT_KNOB_FILE: Final = ".env_meanrev"
+# An asset code as the WS v2 symbols spell it: the quote of BTC/USD is USD, of ETH/BTC is BTC.
+ASSET_CODE: Final = re.compile(r"[A-Z0-9]{1,12}")
 MAX_KNOB_FILE_BYTES: Final = 64 * 1024  # a knob file is a handful of lines
 
 KnobName = Literal[
     "ENTRY_MAX_NOTIONAL",
+    "NOTIONAL_CCY",
     "ONE_POSITION_ONLY",
     "ABS_LIMIT_REQUIRED",
     "ALLOW_LIVE",
@@ -55,10 +59,11 @@ KnobName = Literal[
 ]
 KNOB_NAMES: Final[tuple[KnobName, ...]] = get_args(KnobName)
 
-# The documented values of the Step 3 brief: 10, 1, 1, 0, gtc, cancel_newest, 5000; and no
-# instrument file (the table shipped in the package).
+# The documented values of the Step 3 brief: 10, 1, 1, 0, gtc, cancel_newest, 5000; the cap in
+# USD; and no instrument file (the table shipped in the package).
 KNOB_DEFAULTS: Final[Mapping[KnobName, str]] = {
     "ENTRY_MAX_NOTIONAL": "10",
+    "NOTIONAL_CCY": "USD",
     "ONE_POSITION_ONLY": "1",
     "ABS_LIMIT_REQUIRED": "1",
     "ALLOW_LIVE": "0",
@@ -71,23 +76,6 @@ KNOB_DEFAULTS: Final[Mapping[KnobName, str]] = {
 # deadline: valid offset is 500 ms to 60 s -- docs.kraken.com/api/docs/websocket-v2/add_order
 DEADLINE_MS_MIN: Final = 500
 DEADLINE_MS_MAX: Final = 60_000
-
-
-class Knobs(msgspec.Struct, frozen=True, kw_only=True):
-    """The tunables, typed. Defaults are the documented ones.
-
-    >>> Knobs().entry_max_notional
-    Decimal('10')
-    """
-
-    entry_max_notional: Decimal = Decimal(10)  # in the pair's quote currency
-    one_position_only: bool = True
-    abs_limit_required: bool = True
-    allow_live: bool = False
-    default_tif: TimeInForce = "gtc"
-    default_stp: StpType = "cancel_newest"
-    deadline_ms: int = 5000
-    instruments_file: str | None = None  # None: the instrument table shipped in the package
 
 
 _BOOL_ACCEPTED: Final = "1 or 0"
@@ -131,7 +119,11 @@ def parse_knobs(
     cap_text = raw["ENTRY_MAX_NOTIONAL"][0]
     cap = parse_amount(cap_text, "ENTRY_MAX_NOTIONAL").value_or(None)
     if cap is None or not cap > 0 or cap.adjusted() > 15:
-        bad("ENTRY_MAX_NOTIONAL", "a positive decimal amount in the quote currency, such as 10")
+        bad("ENTRY_MAX_NOTIONAL", "a positive decimal amount in NOTIONAL_CCY, such as 10")
+
+    currency = raw["NOTIONAL_CCY"][0]
+    if ASSET_CODE.fullmatch(currency) is None:
+        bad("NOTIONAL_CCY", "an asset code in capitals as Kraken's pairs spell it, such as USD or EUR")
 
     flags: dict[KnobName, bool] = {}
     for name in ("ONE_POSITION_ONLY", "ABS_LIMIT_REQUIRED", "ALLOW_LIVE"):
@@ -166,6 +158,7 @@ def parse_knobs(
     return Success(
         Knobs(
             entry_max_notional=cap,
+            notional_ccy=currency,
             one_position_only=flags["ONE_POSITION_ONLY"],
             abs_limit_required=flags["ABS_LIMIT_REQUIRED"],
             allow_live=flags["ALLOW_LIVE"],

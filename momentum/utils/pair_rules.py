@@ -11,8 +11,8 @@ never makes the order riskier: quantities down; every price of a buy leg down an
 up (a buy never pays more, a sell never receives less, a sell stop fires no later and a buy stop
 no later); a result under the pair's minimum is refused, never sent.
 
->>> from momentum.exchange.kraken.instruments import EXAMPLE_SNAPSHOT, decode_instruments
->>> btc = decode_instruments(EXAMPLE_SNAPSHOT).unwrap()["BTC/USD"]
+>>> from momentum.models.instrument import shipped_table
+>>> btc = shipped_table()["BTC/USD"]
 >>> snap_price(Decimal("28440.05"), btc, "up")
 <Success: 28440.1>
 >>> closest_symbols("XBT/USD", {"BTC/USD": btc})
@@ -27,10 +27,11 @@ from typing import Final, Literal, assert_never
 import msgspec
 from returns.result import Failure, Result, Success
 
-from momentum.errors import InputInvalid, show
-from momentum.exchange.kraken.instruments import Instrument, InstrumentTable
+from momentum.errors import BelowMinimum, CostBelowMinimum, InputInvalid, OffGrid, TooPrecise, show
+from momentum.models.instrument import Instrument, InstrumentTable
 from momentum.models.intent import EXACT as _EXACT
 from momentum.models.intent import (
+    Amend,
     Close,
     IcebergOrder,
     LimitClose,
@@ -56,6 +57,7 @@ from momentum.models.intent import (
 __all__ = [
     "Direction",
     "Snapped",
+    "amend_pair_problems",
     "closest_symbols",
     "pair_problems",
     "snap",
@@ -189,12 +191,27 @@ def _price_problems(price: Decimal, field: str, pair: Instrument) -> Iterator[In
             field=field,
             given=f"{_text(price)} is not a multiple of the {pair.symbol} tick {_text(tick)}",
             accepted=f"a price on the tick, nearest {nearest}",
+            detail=OffGrid(value=price, step=tick, below=low if low > 0 else None, above=high),
         )
     elif _decimals(price) > pair.price_precision:
         yield InputInvalid(
             field=field,
             given=f"{_text(price)} has more than {pair.price_precision} decimals",
             accepted=f"at most {pair.price_precision} decimals for {pair.symbol}",
+            detail=TooPrecise(value=price, decimals=pair.price_precision),
+        )
+
+
+def _offset_ticks(offset: Decimal, field: str, pair: Instrument) -> Iterator[InputInvalid]:
+    """A quote offset is whole ticks: the price it places lands on the grid."""
+    tick = pair.price_increment
+    if not _on_grid(offset, tick):
+        low, high = snap(offset, tick, "down"), snap(offset, tick, "up")
+        yield InputInvalid(
+            field=field,
+            given=f"{_text(offset)} is not a multiple of the {pair.symbol} tick {_text(tick)}",
+            accepted="a quote offset in whole ticks",
+            detail=OffGrid(value=offset, step=tick, below=low if low else None, above=high),
         )
 
 
@@ -204,21 +221,26 @@ def _qty_problems(qty: Decimal, pair: Instrument) -> Iterator[InputInvalid]:
             field="qty",
             given=f"{_text(qty)} is below the {pair.symbol} minimum {_text(pair.qty_min)}",
             accepted=f"a quantity of at least {_text(pair.qty_min)}",
+            detail=BelowMinimum(value=qty, minimum=pair.qty_min),
         )
     elif not _on_grid(qty, pair.qty_increment):
         low, high = snap(qty, pair.qty_increment, "down"), snap(qty, pair.qty_increment, "up")
-        nearest = f"{_text(low)} or {_text(high)}" if low >= pair.qty_min else _text(high)
+        valid_low = low >= pair.qty_min
+        nearest = f"{_text(low)} or {_text(high)}" if valid_low else _text(high)
         yield InputInvalid(
             field="qty",
             given=f"{_text(qty)} is not a multiple of the {pair.symbol} lot step "
             f"{_text(pair.qty_increment)}",
             accepted=f"a quantity on the lot step, nearest {nearest}",
+            detail=OffGrid(value=qty, step=pair.qty_increment, below=low if valid_low else None,
+                           above=high),  # fmt: skip
         )
     elif _decimals(qty) > pair.qty_precision:
         yield InputInvalid(
             field="qty",
             given=f"{_text(qty)} has more than {pair.qty_precision} decimals",
             accepted=f"at most {pair.qty_precision} decimals for {pair.symbol}",
+            detail=TooPrecise(value=qty, decimals=pair.qty_precision),
         )
 
 
@@ -235,13 +257,7 @@ def _trigger_problems(trigger: Trigger, field: str, pair: Instrument) -> Iterato
             yield from _price_problems(trigger.price, f"{field}.price", pair)
         case "quote":
             # quote offsets are tick-checked: the trigger lands on reference + offset, on the grid
-            if not _on_grid(trigger.price, pair.price_increment):
-                yield InputInvalid(
-                    field=f"{field}.price",
-                    given=f"{_text(trigger.price)} is not a multiple of the {pair.symbol} tick "
-                    f"{_text(pair.price_increment)}",
-                    accepted="a quote offset in whole ticks",
-                )
+            yield from _offset_ticks(trigger.price, f"{field}.price", pair)
         case "pct":
             pass  # computed by the exchange at trigger time: not tick-checked
         case _:
@@ -323,25 +339,21 @@ def pair_problems(
         case IcebergOrder():
             yield from _price_problems(order.limit_price, "limit_price", pair)
             if not _on_grid(order.display_qty, pair.qty_increment):
+                step = pair.qty_increment
+                low, high = snap(order.display_qty, step, "down"), snap(order.display_qty, step, "up")
                 yield InputInvalid(
                     field="display_qty",
                     given=f"{_text(order.display_qty)} is not a multiple of the {pair.symbol} lot "
-                    f"step {_text(pair.qty_increment)}",
+                    f"step {_text(step)}",
                     accepted="a displayed quantity on the lot step",
+                    detail=OffGrid(value=order.display_qty, step=step, below=low or None, above=high),
                 )
         case TrailingStopOrder():
             yield from _trigger_problems(order.trigger, "trigger", pair)
         case TrailingStopLimitOrder():
             yield from _trigger_problems(order.trigger, "trigger", pair)
-            if order.limit_price_type == "quote" and not _on_grid(
-                order.limit_price, pair.price_increment
-            ):
-                yield InputInvalid(
-                    field="limit_price",
-                    given=f"{_text(order.limit_price)} is not a multiple of the {pair.symbol} tick "
-                    f"{_text(pair.price_increment)}",
-                    accepted="a quote offset in whole ticks",
-                )
+            if order.limit_price_type == "quote":
+                yield from _offset_ticks(order.limit_price, "limit_price", pair)
         case _:
             assert_never(order)
     if order.close is not None:
@@ -350,14 +362,26 @@ def pair_problems(
     if price is not None and order.qty >= pair.qty_min:
         cost = _EXACT.multiply(order.qty, price)
         if cost < pair.cost_min:
-            least = snap(_EXACT.divide(pair.cost_min, price), pair.qty_increment, "up")
+            least = max(snap(_EXACT.divide(pair.cost_min, price), pair.qty_increment, "up"),
+                        pair.qty_min)  # fmt: skip
             yield InputInvalid(
                 field="qty",
                 given=f"{_text(order.qty)} x {_text(price)} = {_text(cost.normalize())} "
                 f"{pair.quote} is below the {pair.symbol} cost minimum {_text(pair.cost_min)} "
                 f"{pair.quote}",
-                accepted=f"a quantity of at least {_text(max(least, pair.qty_min))} at this price",
+                accepted=f"a quantity of at least {_text(least)} at this price",
+                detail=CostBelowMinimum(cost=cost, minimum=pair.cost_min, least_qty=least),
             )
+
+
+def amend_pair_problems(amend: Amend, pair: Instrument) -> Iterator[InputInvalid]:
+    """The pair's rules an amend can break from what it says: the new quantity's lot and minimum,
+    and its new absolute prices on the tick (a relative price is placed by the exchange)."""
+    yield from _qty_problems(amend.qty, pair)
+    if amend.limit_price is not None and amend.limit_price_type == "static":
+        yield from _price_problems(amend.limit_price, "limit_price", pair)
+    if amend.trigger_price is not None and amend.trigger_price_type == "static":
+        yield from _price_problems(amend.trigger_price, "trigger_price", pair)
 
 
 # --- rounding an order, only when asked ----------------------------------------------------------

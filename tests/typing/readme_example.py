@@ -4,11 +4,11 @@ from decimal import Decimal
 from returns.result import Failure, Success
 
 from momentum.errors import exit_code
-from momentum.exchange.kraken.instruments import InstrumentTable
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
-from momentum.models.intent import Exposure, LimitOrder, StopLossLimitClose
+from momentum.models.context import Context, Exposure
+from momentum.models.instrument import InstrumentTable
+from momentum.models.intent import LimitOrder, StopLossLimitClose
 from momentum.utils.env import Knobs
-from momentum.utils.safety import Context
 
 
 def entry_message(open_positions: int, instruments: InstrumentTable) -> bytes | None:

@@ -12,6 +12,7 @@ from momentum.exchange.kraken.ws_v2_requests import (
     build_cancel_order,
 )
 from momentum.exchange.kraken.ws_v2_responses import Placed, Rejected, Validated, decode_answer
+from momentum.models.context import Context
 from momentum.models.intent import (
     Amend,
     Cancel,
@@ -20,7 +21,6 @@ from momentum.models.intent import (
     TakeProfitLimitClose,
 )
 from momentum.utils.env import Knobs
-from momentum.utils.safety import Context
 
 context = Context(knobs=Knobs(entry_max_notional=Decimal("100"), allow_live=True),
                   now=datetime.now(UTC))  # fmt: skip

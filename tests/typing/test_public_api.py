@@ -8,12 +8,14 @@ from typing import assert_type
 from returns.result import Result
 
 from momentum.errors import Problem
-from momentum.exchange.kraken.instruments import Instrument, load_default_instruments
+from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, AddOrderParams, decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
+from momentum.models.context import Context
+from momentum.models.instrument import Instrument
 from momentum.models.intent import LimitOrder, SpotOrder, parse_amount
 from momentum.utils.env import Knobs, load_knobs, parse_knobs
-from momentum.utils.safety import Context, check_order
+from momentum.utils.safety import check_order
 from tests.typing import readme_more
 from tests.typing.readme_example import entry_message
 

@@ -1,4 +1,4 @@
-"""A pair's trading rules in the WS v2 `instrument` channel's words, and decoders into them.
+"""Decoders of Kraken's instrument data into the pair rules the checks read (`Instrument`).
 
 Sources: docs.kraken.com/api/docs/websocket-v2/instrument (the `pairs` of a snapshot) and
 docs.kraken.com/api/docs/rest-api/get-tradable-asset-pairs (REST `AssetPairs`).
@@ -13,15 +13,16 @@ name is kept (`rest_pair`) so a REST request can be built from the same table.
 `has_index` and `marginable` are `None` where the source does not say (REST `AssetPairs` has no
 `has_index`): a `None` `has_index` refuses `reference: index` triggers, as `false` would.
 
+A REST pair with no `wsname` (its WS v2 symbol cannot be derived) is skipped and named in the
+table's `skipped`, rather than costing the whole table.
+
 >>> table = decode_instruments(EXAMPLE_SNAPSHOT).unwrap()
 >>> table["BTC/USD"].qty_increment, table["BTC/USD"].price_increment
 (Decimal('1E-8'), Decimal('0.1'))
 """
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal
-from importlib.resources import files
 from pathlib import Path
 from typing import Final, Literal
 
@@ -29,58 +30,19 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from momentum.errors import InputInvalid, show
+from momentum.models.context import Knobs
+from momentum.models.instrument import Instrument, PairStatus, PairTable, shipped_table
 
 __all__ = [
-    "DEFAULT_TABLE_RESOURCE",
     "EXAMPLE_SNAPSHOT",
-    "Instrument",
-    "InstrumentTable",
-    "PairStatus",
     "decode_instruments",
     "decode_rest_asset_pairs",
     "decode_ws_snapshot",
     "load_default_instruments",
+    "load_instrument_table",
     "load_instruments",
     "ws_symbol",
 ]
-
-PairStatus = Literal[
-    "online",
-    "cancel_only",
-    "delisted",
-    "limit_only",
-    "maintenance",
-    "post_only",
-    "reduce_only",
-    "work_in_progress",
-]
-
-
-class Instrument(msgspec.Struct, frozen=True, kw_only=True):
-    """One pair's rules for new orders (docs.kraken.com/api/docs/websocket-v2/instrument)."""
-
-    symbol: str  # WS v2 name, BTC/USD
-    base: str
-    quote: str
-    status: PairStatus
-    price_increment: Decimal  # prices are whole multiples of this (not always a power of ten)
-    price_precision: int  # at most this many decimals in a price
-    qty_increment: Decimal
-    qty_precision: int
-    qty_min: Decimal  # in the base asset
-    cost_min: Decimal  # qty x price, in the quote currency
-    cost_precision: int
-    marginable: bool | None = None  # None: the source does not say
-    has_index: bool | None = None  # None: the source does not say; index triggers are refused
-    rest_pair: str | None = None  # REST AddOrder `pair` (altname such as XBTUSD, or pair id)
-    as_of: str | None = None  # when the figures were taken (dated fixture, never a constant)
-    source: str | None = None  # where the figures come from
-
-
-InstrumentTable = Mapping[str, Instrument]
-"""Pairs by WS v2 symbol; a plain typed value a bot passes to the builder."""
-
-DEFAULT_TABLE_RESOURCE: Final = "data/instruments_default.json"
 
 EXAMPLE_SNAPSHOT: Final = (
     b'{"channel":"instrument","type":"snapshot","data":{"assets":[],"pairs":[{"symbol":"BTC/USD",'
@@ -158,12 +120,13 @@ def _name_of(raw: msgspec.Raw, index: int) -> str:
 
 def _decode_pairs(
     raws: list[msgspec.Raw], kind: type[msgspec.Struct]
-) -> tuple[list[msgspec.Struct], list[InputInvalid]]:
-    records: list[msgspec.Struct] = []
+) -> tuple[list[tuple[int, msgspec.Struct]], list[InputInvalid]]:
+    """Each record decoded on its own, with its index; a bad one is a problem naming it."""
+    records: list[tuple[int, msgspec.Struct]] = []
     problems: list[InputInvalid] = []
     for index, raw in enumerate(raws):
         try:
-            records.append(msgspec.json.decode(raw, type=kind, strict=False))
+            records.append((index, msgspec.json.decode(raw, type=kind, strict=False)))
         except msgspec.ValidationError as error:
             problems.append(_pair_problem(_name_of(raw, index), error))
         except msgspec.DecodeError as error:
@@ -180,7 +143,7 @@ def _whole(data: bytes, kind: type[msgspec.Struct], accepted: str) -> Result[obj
         return Failure(InputInvalid(field="instruments", given=str(error), accepted=accepted))
 
 
-def decode_ws_snapshot(data: bytes) -> Result[dict[str, Instrument], tuple[InputInvalid, ...]]:
+def decode_ws_snapshot(data: bytes) -> Result[PairTable, tuple[InputInvalid, ...]]:
     """Decode a WS v2 `instrument` snapshot (or update) message into a table by symbol."""
     accepted = '{"channel":"instrument","type":"snapshot","data":{"pairs":[...]}}'
     match _whole(data, _WsMessage, accepted):
@@ -191,7 +154,7 @@ def decode_ws_snapshot(data: bytes) -> Result[dict[str, Instrument], tuple[Input
         case _:
             return Failure((InputInvalid(field="instruments", given="?", accepted=accepted),))
     table: dict[str, Instrument] = {}
-    for record in records:
+    for _, record in records:
         if isinstance(record, _WsPair):
             table[record.symbol] = Instrument(**msgspec.structs.asdict(record))
     return _table(table, problems)
@@ -206,7 +169,7 @@ _REST_STATUS: Final = ("online", "cancel_only", "post_only", "limit_only", "redu
 
 class _RestPair(msgspec.Struct, frozen=True, kw_only=True):
     altname: str
-    wsname: str
+    wsname: str | None = None  # absent: no WS v2 symbol can be derived, the pair is skipped
     pair_decimals: int
     lot_decimals: int
     cost_decimals: int
@@ -234,7 +197,7 @@ def ws_symbol(wsname: str) -> str:
 
 def decode_rest_asset_pairs(
     data: bytes, *, as_of: str | None = None
-) -> Result[dict[str, Instrument], tuple[InputInvalid, ...]]:
+) -> Result[PairTable, tuple[InputInvalid, ...]]:
     """Decode a REST `AssetPairs` response into the same table, keyed by WS v2 symbol.
 
     REST gives no `qty_increment` (taken as 10^-lot_decimals, the lot's smallest step) and no
@@ -246,6 +209,7 @@ def decode_rest_asset_pairs(
             if response.error:
                 given = show("; ".join(response.error))
                 return Failure((InputInvalid(field="instruments", given=given, accepted=accepted),))
+            names = list(response.result)
             raws = list(response.result.values())
             records, problems = _decode_pairs(raws, _RestPair)
         case Failure(InputInvalid() as problem):
@@ -253,8 +217,12 @@ def decode_rest_asset_pairs(
         case _:
             return Failure((InputInvalid(field="instruments", given="?", accepted=accepted),))
     table: dict[str, Instrument] = {}
-    for record in records:
+    skipped: list[str] = []
+    for index, record in records:
         if not isinstance(record, _RestPair):
+            continue
+        if record.wsname is None:
+            skipped.append(f"instruments[{names[index]}]: no wsname, so no WS v2 symbol; skipped")
             continue
         symbol = ws_symbol(record.wsname)
         base, _, quote = symbol.partition("/")
@@ -276,15 +244,16 @@ def decode_rest_asset_pairs(
             as_of=as_of,
             source="REST AssetPairs",
         )
-    return _table(table, problems)
+    return _table(table, problems, tuple(skipped))
+
 
 
 def _table(
-    table: dict[str, Instrument], problems: list[InputInvalid]
-) -> Result[dict[str, Instrument], tuple[InputInvalid, ...]]:
+    table: dict[str, Instrument], problems: list[InputInvalid], skipped: tuple[str, ...] = ()
+) -> Result[PairTable, tuple[InputInvalid, ...]]:
     for instrument in table.values():
         problems.extend(_sane(instrument))
-    return Failure(tuple(problems)) if problems else Success(table)
+    return Failure(tuple(problems)) if problems else Success(PairTable(table, skipped))
 
 
 def _sane(instrument: Instrument) -> list[InputInvalid]:
@@ -323,7 +292,7 @@ def _sane(instrument: Instrument) -> list[InputInvalid]:
     return found
 
 
-def decode_instruments(data: bytes) -> Result[dict[str, Instrument], tuple[InputInvalid, ...]]:
+def decode_instruments(data: bytes) -> Result[PairTable, tuple[InputInvalid, ...]]:
     """Either format, told apart by its top-level keys: WS v2 has `channel`, REST has `result`."""
     accepted = "a WS v2 instrument snapshot or a REST AssetPairs response"
     try:
@@ -343,7 +312,7 @@ def decode_instruments(data: bytes) -> Result[dict[str, Instrument], tuple[Input
 MAX_INSTRUMENT_FILE_BYTES: Final = 32 * 1024 * 1024
 
 
-def load_instruments(path: Path) -> Result[dict[str, Instrument], tuple[InputInvalid, ...]]:
+def load_instruments(path: Path) -> Result[PairTable, tuple[InputInvalid, ...]]:
     """Read and decode an instrument file in either format."""
     try:
         with path.open("rb") as handle:
@@ -372,7 +341,26 @@ def load_instruments(path: Path) -> Result[dict[str, Instrument], tuple[InputInv
     return decode_instruments(data)
 
 
-def load_default_instruments() -> Result[dict[str, Instrument], tuple[InputInvalid, ...]]:
+def load_default_instruments() -> Result[PairTable, tuple[InputInvalid, ...]]:
     """The table shipped in the package (dated; see its records' `as_of` and `source`)."""
-    data = files("momentum.exchange.kraken").joinpath(DEFAULT_TABLE_RESOURCE).read_bytes()
-    return decode_ws_snapshot(data)
+    return Success(shipped_table())
+
+
+def load_instrument_table(
+    knobs: Knobs, path: Path | None = None
+) -> Result[PairTable, tuple[InputInvalid, ...]]:
+    """The table a caller's checks should use: the file `path` names, else the one the
+    `INSTRUMENTS_FILE` knob names (problems then named after the knob), else the shipped table.
+    Read it once at start-up and pass it as `Context(instruments=...)`."""
+    if path is not None:
+        return load_instruments(path)
+    if knobs.instruments_file is None:
+        return load_default_instruments()
+    return load_instruments(Path(knobs.instruments_file)).alt(
+        lambda problems: tuple(
+            msgspec.structs.replace(problem, field="INSTRUMENTS_FILE")
+            if problem.field == "--instruments"
+            else problem
+            for problem in problems
+        )
+    )

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from msgspec import UNSET
 from returns.result import Failure, Result, Success
 
-from momentum.exchange.kraken.instruments import InstrumentTable
+from momentum.models.instrument import InstrumentTable
 from momentum.exchange.kraken.rest_payloads import RestAddOrder
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
@@ -81,8 +82,8 @@ def ws_meaning(message: AddOrder, instruments: InstrumentTable) -> Meaning:
         "pair": pair.rest_pair or params.symbol if pair is not None else params.symbol,
         "time in force": params.time_in_force or "gtc",
         "self-trade prevention": params.stp_type or "cancel_newest",
-        "validate": "true" if params.validate else "false",
-        "deadline": params.deadline,
+        "validate": "true" if params.validate is True else "false",
+        "deadline": "" if params.deadline is UNSET else params.deadline,
     }
     if isinstance(params, MarketParams) and params.cash_order_qty is not None:
         meaning["quantity"] = f"{_number(params.cash_order_qty)} in quote currency"
@@ -92,10 +93,12 @@ def ws_meaning(message: AddOrder, instruments: InstrumentTable) -> Meaning:
         meaning["limit"] = _priced(params.limit_price, "static")
     triggers = getattr(params, "triggers", None)
     if triggers is not None:
-        meaning["trigger"] = _priced(triggers.price, triggers.price_type)
-        meaning["trigger reference"] = triggers.reference
+        price_type = "static" if triggers.price_type is UNSET else triggers.price_type
+        meaning["trigger"] = _priced(triggers.price, price_type)
+        meaning["trigger reference"] = "last" if triggers.reference is UNSET else triggers.reference
     if isinstance(params, TrailingStopLimitParams):
-        meaning["limit"] = _priced(params.limit_price, params.limit_price_type)
+        limit_type = "quote" if params.limit_price_type is UNSET else params.limit_price_type
+        meaning["limit"] = _priced(params.limit_price, limit_type)
     elif isinstance(params, StopLossLimitParams | TakeProfitLimitParams):
         meaning["limit"] = _priced(params.limit_price, "static")
     if isinstance(params, IcebergParams):
@@ -128,7 +131,10 @@ def _ws_close(conditional: Conditional) -> Meaning:
     price_type = getattr(conditional, "trigger_price_type", None) or "static"
     close["close price"] = _priced(conditional.trigger_price, price_type)
     if isinstance(conditional, ConditionalTrailingStopLimit):
-        close["close limit"] = _priced(conditional.limit_price, conditional.limit_price_type)
+        limit_type = conditional.limit_price_type
+        close["close limit"] = _priced(
+            conditional.limit_price, "quote" if limit_type is UNSET else limit_type
+        )
     elif isinstance(conditional, ConditionalStopLossLimit | ConditionalTakeProfitLimit):
         close["close limit"] = _priced(conditional.limit_price, "static")
     return close

@@ -11,15 +11,13 @@ offset always with `+`.
 
 >>> from datetime import datetime, UTC
 >>> from decimal import Decimal
->>> from momentum.exchange.kraken.instruments import load_default_instruments
+>>> from momentum.models.context import Context, Knobs
 >>> from momentum.models.intent import LimitOrder, StopLossLimitClose
->>> from momentum.utils.env import Knobs
->>> from momentum.utils.safety import Context
 >>> order = LimitOrder(symbol="BTC/USD", side="buy", qty=Decimal("0.001"),
 ...     limit_price=Decimal("28440"), post_only=True,
 ...     close=StopLossLimitClose(trigger_price=Decimal("28410"), limit_price=Decimal("28400")))
 >>> context = Context(knobs=Knobs(entry_max_notional=Decimal(50)),
-...     now=datetime(2026, 11, 28, 9, tzinfo=UTC), instruments=load_default_instruments().unwrap())
+...     now=datetime(2026, 11, 28, 9, tzinfo=UTC))
 >>> form = build_rest_add_order(order, context).unwrap()
 >>> print(urlencoded(form))
 ordertype=limit&type=buy&volume=0.001&pair=XBTUSD&price=28440&timeinforce=GTC&oflags=post&stptype=cancel-newest&close%5Bordertype%5D=stop-loss-limit&close%5Bprice%5D=28410&close%5Bprice2%5D=28400&deadline=2026-11-28T09%3A00%3A05.000Z&validate=true
@@ -57,7 +55,9 @@ from momentum.models.intent import (
     TrailingStopLimitOrder,
     TrailingStopOrder,
 )
-from momentum.utils.safety import Context, check_order, effective_close_limit, effective_limit
+from momentum.models.context import Context, pair_table
+from momentum.utils.prices import effective_close_limit, effective_limit
+from momentum.utils.safety import check_order
 
 __all__ = [
     "REST_DEADLINE_MS_MIN",
@@ -184,7 +184,8 @@ def _trigger_ref(order: SpotOrder) -> list[tuple[str, str]]:
 def _rest_only(order: SpotOrder, context: Context) -> list[Problem]:
     """What the REST form cannot carry, refused rather than dropped."""
     found: list[Problem] = []
-    pair = None if context.instruments is None else context.instruments.get(order.symbol)
+    table = pair_table(context)
+    pair = None if table is None else table.get(order.symbol)
     if pair is None or pair.rest_pair is None:
         found.append(InputInvalid(field="symbol", given=f"no REST pair name known for {order.symbol}",
                                   accepted="instrument data with the pair's REST name (altname)"))  # fmt: skip
@@ -211,9 +212,10 @@ def build_rest_add_order(
 
 def _render(order: SpotOrder, context: Context) -> Result[RestAddOrder, tuple[Problem, ...]]:
     refused = _rest_only(order, context)
-    if refused or context.instruments is None:
+    table = pair_table(context)
+    if refused or table is None:
         return Failure(tuple(refused))
-    rest_pair = context.instruments[order.symbol].rest_pair or ""
+    rest_pair = table[order.symbol].rest_pair or ""
     cash = isinstance(order, MarketOrder) and order.cash_qty is not None
     volume = order.cash_qty if isinstance(order, MarketOrder) and order.cash_qty else order.qty
     # the order ccxt's REST fixtures show (`oflags=fcib%2Cpost`); Kraken reads them as a set

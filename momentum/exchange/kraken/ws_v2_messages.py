@@ -35,11 +35,14 @@ b'{"method":"add_order","params":{"order_type":"market","side":"sell","order_qty
 True
 """
 
+import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Final, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 from returns.result import Failure, Result, Success
 
 from momentum.errors import InputInvalid, show
@@ -95,6 +98,7 @@ __all__ = [
     "decode_request",
     "encode",
     "numbers",
+    "read_request",
     "wire_number",
 ]
 
@@ -107,8 +111,13 @@ class _Wire(
     * `frozen`: a built message cannot be changed on its way to the socket.
     * `kw_only`: fields are named at every construction, as on the wire.
     * `forbid_unknown_fields`: decoding a misspelt or foreign key fails and names its path.
-    * `omit_defaults`: an optional field left at its default is absent from the JSON. A field that
-      must always be visible (`margin`, `validate`, `deadline`) therefore has no default.
+    * `omit_defaults`: an optional field left at its default is absent from the JSON.
+
+    A field Kraken documents as optional but that momentum always sends (`margin`, `validate`,
+    `deadline`, a trigger's `reference` and `price_type`, a trailing limit's `limit_price_type`)
+    defaults to `UNSET`: absent on the wire means Kraken's own default, so a message written
+    elsewhere decodes as the exchange reads it, while every builder sets the field, so it always
+    shows in what momentum emits (the golden tests hold that).
 
     Subclasses restate `frozen=True, kw_only=True`: mypy rejects a non-frozen subclass of a frozen
     Struct, and `kw_only` does not carry over to a subclass's own fields.
@@ -118,12 +127,13 @@ class _Wire(
 class Triggers(_Wire, frozen=True, kw_only=True):
     """`add_order` `triggers` object (docs.kraken.com/api/docs/websocket-v2/add_order).
 
-    `reference` and `price_type` have no default here so that they always show on the wire.
+    Absent, `reference` is `last` and `price_type` is `static` (Kraken's defaults); the builders
+    always send both.
     """
 
-    reference: Reference
+    reference: Reference | UnsetType = UNSET
     price: Decimal
-    price_type: PriceType
+    price_type: PriceType | UnsetType = UNSET
 
 
 # --- conditional (OTO close template): tagged on its own order_type --------------------------
@@ -184,7 +194,7 @@ class ConditionalTrailingStopLimit(
     trigger_price: Decimal
     trigger_price_type: PriceType
     limit_price: Decimal
-    limit_price_type: PriceType
+    limit_price_type: PriceType | UnsetType = UNSET  # absent: quote
 
 
 Conditional = (
@@ -206,7 +216,7 @@ class _OrderFields(_Wire, frozen=True, kw_only=True, tag_field="order_type"):
 
     side: Side
     order_qty: Decimal
-    margin: Literal[False]
+    margin: Literal[False] | UnsetType = UNSET  # absent: false (spot)
     time_in_force: TimeInForce | None = None
     expire_time: str | None = None  # RFC3339 UTC, seconds; with `gtd` only
     effective_time: str | None = None
@@ -227,8 +237,8 @@ class _Params(_OrderFields, frozen=True, kw_only=True):
     """
 
     symbol: str
-    validate: bool
-    deadline: str  # RFC3339 UTC with milliseconds
+    validate: bool | UnsetType = UNSET  # absent: false, a live order
+    deadline: str | UnsetType = UNSET  # RFC3339 UTC with milliseconds; absent: 5 s from receipt
     token: str | None = None
 
 
@@ -290,7 +300,7 @@ class TrailingStopLimitParams(_Params, frozen=True, kw_only=True, tag="trailing-
 
     triggers: Triggers
     limit_price: Decimal
-    limit_price_type: PriceType
+    limit_price_type: PriceType | UnsetType = UNSET  # absent: quote
 
 
 AddOrderParams = (
@@ -376,7 +386,7 @@ class BatchTrailingStopLimit(_OrderFields, frozen=True, kw_only=True, tag="trail
 
     triggers: Triggers
     limit_price: Decimal
-    limit_price_type: PriceType
+    limit_price_type: PriceType | UnsetType = UNSET  # absent: quote
 
 
 BatchOrder = (
@@ -397,8 +407,8 @@ class BatchAddParams(_Wire, frozen=True, kw_only=True):
 
     symbol: str
     orders: list[BatchOrder]
-    validate: bool
-    deadline: str
+    validate: bool | UnsetType = UNSET  # absent: false, live orders
+    deadline: str | UnsetType = UNSET
     token: str | None = None
 
 
@@ -428,7 +438,8 @@ class AmendOrderParams(_Wire, frozen=True, kw_only=True):
     post_only: bool = False
     trigger_price: Decimal | None = None
     trigger_price_type: PriceType | None = None
-    deadline: str
+    deadline: str | UnsetType = UNSET
+    symbol: str | None = None  # Kraken documents it for xstocks; momentum never sends it
     token: str | None = None
 
 
@@ -521,17 +532,131 @@ def encode(message: Request) -> Result[bytes, InputInvalid]:
     return Success(data)
 
 
-def decode_request(data: bytes | str) -> Result[Request, InputInvalid]:
+def decode_request(data: bytes | str) -> Result[Request, tuple[InputInvalid, ...]]:
     """Decode any request momentum models (`add_order`, `batch_add`, `amend_order`,
-    `cancel_order`), strictly: an unknown key or a wrong type is a problem naming its path."""
+    `cancel_order`) strictly, with every problem of its form: each unknown key, wrong type and
+    duplicate key, named with its JSON path.
+
+    >>> [p.given for p in decode_request(b'{"method":"cancel_order","params":{"order_id":["A"],'
+    ...     b'"order_id":["B"],"colour":1}}').failure()]
+    ["the key 'order_id' twice at $.params", 'Object contains unknown field `colour` - at `$.params`']
+    """
+    request, problems = read_request(data)
+    if problems or request is None:
+        return Failure(problems)
+    return Success(request)
+
+
+def read_request(data: bytes | str) -> tuple[Request | None, tuple[InputInvalid, ...]]:
+    """The request as far as it can be read, and every problem of its form.
+
+    msgspec stops at the first problem; to report them all, the message is read again without
+    each key found unknown or mistyped, until it decodes or a problem leaves nothing to read
+    (a missing required key, an unknown `method` or `order_type`). A duplicate key is a problem:
+    RFC 8259 leaves its meaning to the parser, and another parser on the way may keep the first
+    (www.rfc-editor.org/rfc/rfc8259#section-4), while msgspec keeps the last.
+    """
     try:
-        return Success(_REQUEST_DECODER.decode(data))
-    except msgspec.ValidationError as error:
-        return Failure(
-            InputInvalid(field="message", given=str(error), accepted="a request message")
-        )
+        return _REQUEST_DECODER.decode(data), _duplicates(data)
     except msgspec.DecodeError as error:
-        return Failure(InputInvalid(field="message", given=str(error), accepted="valid JSON"))
+        if not isinstance(error, msgspec.ValidationError):
+            return None, (InputInvalid(field="message", given=str(error), accepted="valid JSON"),)
+    tree = _tree(data)
+    if tree is None:  # unreachable for text msgspec parsed; kept so nothing raises
+        return None, (InputInvalid(field="message", given="?", accepted="valid JSON"),)
+    problems: list[InputInvalid] = list(_duplicates_in(tree, "$"))
+    removed: set[str] = set()
+    for _ in range(_MAX_READS):
+        try:
+            request = _REQUEST_DECODER.decode(_TREE_ENCODER.encode(tree))
+        except msgspec.ValidationError as error:
+            text = str(error)
+            detail, _, at = text.partition(" - at `")
+            path = at.rstrip("`") or "$"
+            missing = _MISSING.fullmatch(detail)
+            if missing is not None and f"{path}.{missing.group(1)}" in removed:
+                return None, tuple(problems)  # that key was reported already, mistyped
+            problems.append(InputInvalid(field="message", given=text, accepted="a request message"))
+            unknown = _UNKNOWN.fullmatch(detail)
+            target = f"{path}.{unknown.group(1)}" if unknown is not None else path
+            if missing is not None or _TAG.fullmatch(detail) or not _remove(tree, target):
+                return None, tuple(problems)
+            removed.add(target)
+        else:
+            return request, tuple(problems)
+    return None, tuple(problems)
+
+
+_MAX_READS: Final = 64
+_MISSING: Final = re.compile(r"Object missing required field `(\w+)`")
+_UNKNOWN: Final = re.compile(r"Object contains unknown field `(\w+)`")
+_TAG: Final = re.compile(r"Invalid value .*")  # a tag (method, order_type): nothing to read on
+_STEP: Final = re.compile(r"\.(\w+)|\[(\d+)\]")
+_TREE_ENCODER: Final = msgspec.json.Encoder(decimal_format="number")
+
+
+class _Object(dict[str, object]):
+    """A JSON object as read, remembering the keys that came twice."""
+
+    twice: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, object]]) -> _Object:
+    found = _Object(pairs)
+    if len(found) < len(pairs):
+        twice: dict[str, None] = {}
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                twice[key] = None
+            seen.add(key)
+        found.twice = tuple(twice)
+    return found
+
+
+def _tree(data: bytes | str) -> object | None:
+    try:
+        tree: object = json.loads(data, object_pairs_hook=_object, parse_float=Decimal)
+    except (ValueError, RecursionError):
+        return None
+    return tree
+
+
+def _duplicates(data: bytes | str) -> tuple[InputInvalid, ...]:
+    tree = _tree(data)
+    return () if tree is None else tuple(_duplicates_in(tree, "$"))
+
+
+def _duplicates_in(node: object, path: str) -> Iterator[InputInvalid]:
+    if isinstance(node, _Object):
+        for key in node.twice:
+            yield InputInvalid(field="message", given=f"the key {key!r} twice at {path}",
+                               accepted="each key once (RFC 8259: parsers differ on which counts)")  # fmt: skip
+        for key, value in node.items():
+            yield from _duplicates_in(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _duplicates_in(item, f"{path}[{index}]")
+
+
+def _remove(tree: object, path: str) -> bool:
+    """Delete the value at a msgspec path (`$.params.orders[0].side`); False if there is none."""
+    steps = [(name, index) for name, index in _STEP.findall(path.removeprefix("$"))]
+    if not steps:
+        return False
+    node = tree
+    for name, index in steps[:-1]:
+        if name and isinstance(node, dict) and name in node:
+            node = node[name]
+        elif index and isinstance(node, list) and int(index) < len(node):
+            node = node[int(index)]
+        else:
+            return False
+    name, index = steps[-1]
+    if name and isinstance(node, dict) and name in node:
+        del node[name]
+        return True
+    return False
 
 
 def decode(data: bytes | str) -> Result[AddOrder, InputInvalid]:

@@ -3,8 +3,8 @@
 docs.kraken.com/api/docs/websocket-v2/add_order
 
 `build_add_order` is the one public path: check the intent (`momentum.utils.safety.check_order`),
-then render it in Kraken's words (`render_add_order`, total on a checked intent). `intent_of` is
-the inverse render, so a message read back can be checked and built again.
+then render it in Kraken's words (`render_add_order`, total on a checked intent). Its inverse,
+`momentum.exchange.kraken.read_back.intent_of`, reads a message back into the intent it says.
 
 Every message carries `margin: false` (spot only), `validate` (true unless `ALLOW_LIVE=1` and the
 caller asked for a live order), `deadline` (now + `DEADLINE_MS`), `time_in_force` and `stp_type`.
@@ -13,8 +13,7 @@ No message carries a `token`: a sender adds it at send time.
 >>> from datetime import datetime, UTC
 >>> from decimal import Decimal
 >>> from momentum.models.intent import LimitOrder, StopLossLimitClose
->>> from momentum.utils.env import Knobs
->>> from momentum.utils.safety import Context
+>>> from momentum.models.context import Context, Knobs
 >>> order = LimitOrder(symbol="BTC/USD", side="buy", qty=Decimal("0.001"),
 ...     limit_price=Decimal("28440"), post_only=True,
 ...     close=StopLossLimitClose(trigger_price=Decimal("28410"), limit_price=Decimal("28400")))
@@ -30,7 +29,7 @@ from typing import Literal, TypedDict, assert_never
 
 from returns.result import Failure, Result, Success
 
-from momentum.errors import InputInvalid, Problem, show
+from momentum.errors import Problem
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
     AddOrderParams,
@@ -82,14 +81,14 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.env import Knobs
-from momentum.utils.safety import Context, effective_close_limit, effective_limit, screen_order
+from momentum.models.context import Context, Knobs
+from momentum.utils.prices import effective_close_limit, effective_limit
+from momentum.utils.safety import screen_order
 
 __all__ = [
     "build_add_order",
     "build_add_order_json",
     "deadline_text",
-    "intent_of",
     "render_add_order",
 ]
 
@@ -294,159 +293,3 @@ def render_add_order(order: SpotOrder, context: Context) -> AddOrder:
         case _:
             assert_never(order)
     return AddOrder(params=params, req_id=context.req_id)
-
-
-def _moment(text: str) -> datetime | None:
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def _trigger(triggers: Triggers) -> Trigger:
-    return Trigger(
-        price=Decimal(triggers.price), price_type=triggers.price_type, reference=triggers.reference
-    )
-
-
-def _close(conditional: Conditional) -> Close:
-    match conditional:
-        case ConditionalLimit():
-            return LimitClose(limit_price=Decimal(conditional.limit_price))
-        case ConditionalStopLoss():
-            return StopLossClose(
-                trigger_price=Decimal(conditional.trigger_price),
-                trigger_price_type=conditional.trigger_price_type or "static",
-            )
-        case ConditionalTakeProfit():
-            return TakeProfitClose(
-                trigger_price=Decimal(conditional.trigger_price),
-                trigger_price_type=conditional.trigger_price_type or "static",
-            )
-        case ConditionalStopLossLimit():
-            return StopLossLimitClose(
-                trigger_price=Decimal(conditional.trigger_price),
-                limit_price=Decimal(conditional.limit_price),
-                trigger_price_type=conditional.trigger_price_type or "static",
-            )
-        case ConditionalTakeProfitLimit():
-            return TakeProfitLimitClose(
-                trigger_price=Decimal(conditional.trigger_price),
-                limit_price=Decimal(conditional.limit_price),
-                trigger_price_type=conditional.trigger_price_type or "static",
-            )
-        case ConditionalTrailingStop():
-            return TrailingStopClose(
-                trigger_price=Decimal(conditional.trigger_price),
-                trigger_price_type=conditional.trigger_price_type,
-            )
-        case ConditionalTrailingStopLimit():
-            return TrailingStopLimitClose(
-                trigger_price=Decimal(conditional.trigger_price),
-                trigger_price_type=conditional.trigger_price_type,
-                limit_price=Decimal(conditional.limit_price),
-                limit_price_type=conditional.limit_price_type,
-            )
-        case _:
-            assert_never(conditional)
-
-
-class _IntentCommon(TypedDict):
-    symbol: str
-    side: Side
-    qty: Decimal
-    time_in_force: TimeInForce | None
-    expire_time: datetime | None
-    effective_time: datetime | None
-    stp_type: StpType | None
-    fee_preference: FeePreference | None
-    cl_ord_id: str | None
-    order_userref: int | None
-    sender_sub_id: str | None
-    ref_price: Decimal | None
-    close: Close | None
-
-
-def intent_of(
-    message: AddOrder, *, ref_price: Decimal | None = None
-) -> Result[SpotOrder, InputInvalid]:
-    """The intent a message says, so a message read back can be checked and built again.
-
-    `ref_price` is not on the wire; pass the one the message was built with.
-    """
-    params = message.params
-    moments: dict[str, datetime | None] = {}
-    for name in ("expire_time", "effective_time"):
-        text = getattr(params, name)
-        moments[name] = None if text is None else _moment(text)
-        if text is not None and moments[name] is None:
-            return Failure(
-                InputInvalid(
-                    field=f"params.{name}",
-                    given=show(text),
-                    accepted="RFC3339 UTC to the second, such as 2026-12-01T00:00:00Z",
-                )
-            )
-    conditional = params.conditional
-    close = None if conditional is None else _close(conditional)
-    return Success(_intent(params, moments, close, ref_price))
-
-
-def _intent(
-    params: AddOrderParams,
-    moments: dict[str, datetime | None],
-    close: Close | None,
-    ref_price: Decimal | None,
-) -> SpotOrder:
-    common: _IntentCommon = {
-        "symbol": params.symbol,
-        "side": params.side,
-        "qty": Decimal(params.order_qty),
-        "time_in_force": params.time_in_force,
-        "expire_time": moments["expire_time"],
-        "effective_time": moments["effective_time"],
-        "stp_type": params.stp_type,
-        "fee_preference": params.fee_preference,
-        "cl_ord_id": params.cl_ord_id,
-        "order_userref": params.order_userref,
-        "sender_sub_id": params.sender_sub_id,
-        "ref_price": ref_price,
-        "close": close,
-    }
-    match params:
-        case LimitParams():
-            return LimitOrder(
-                **common, limit_price=Decimal(params.limit_price), post_only=params.post_only
-            )
-        case MarketParams():
-            cash = None if params.cash_order_qty is None else Decimal(params.cash_order_qty)
-            return MarketOrder(**common, cash_qty=cash)
-        case StopLossParams():
-            return StopLossOrder(**common, trigger=_trigger(params.triggers))
-        case TakeProfitParams():
-            return TakeProfitOrder(**common, trigger=_trigger(params.triggers))
-        case StopLossLimitParams():
-            return StopLossLimitOrder(
-                **common, trigger=_trigger(params.triggers), limit_price=Decimal(params.limit_price)
-            )
-        case TakeProfitLimitParams():
-            return TakeProfitLimitOrder(
-                **common, trigger=_trigger(params.triggers), limit_price=Decimal(params.limit_price)
-            )
-        case IcebergParams():
-            return IcebergOrder(
-                **common,
-                limit_price=Decimal(params.limit_price),
-                display_qty=Decimal(params.display_qty),
-            )
-        case TrailingStopParams():
-            return TrailingStopOrder(**common, trigger=_trigger(params.triggers))
-        case TrailingStopLimitParams():
-            return TrailingStopLimitOrder(
-                **common,
-                trigger=_trigger(params.triggers),
-                limit_price=Decimal(params.limit_price),
-                limit_price_type=params.limit_price_type,
-            )
-        case _:
-            assert_never(params)

@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import Final, Literal, TypedDict, assert_never
 
 import msgspec
-from returns.result import Failure, Result, Success
+from returns.result import Result
 
-from momentum.errors import GuardRefused, InputInvalid, KnobInvalid, Problem
+from momentum.errors import Problem
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
     AddOrderParams,
@@ -47,139 +47,66 @@ from momentum.exchange.kraken.ws_v2_messages import (
     TrailingStopParams,
     wire_number,
 )
-from momentum.exchange.kraken.ws_v2_payloads import build_add_order, deadline_text, render_add_order
-from momentum.models.intent import EXACT as _EXACT
+from momentum.exchange.kraken.ws_v2_payloads import deadline_text, render_add_order
 from momentum.models.intent import (
     Amend,
     Cancel,
     FeePreference,
-    LimitClose,
-    LimitOrder,
     OrderIntent,
     Side,
     SpotOrder,
     StopLossClose,
     StopLossLimitClose,
     StpType,
-    TakeProfitClose,
-    TakeProfitLimitClose,
-    TakeProfitLimitOrder,
-    TakeProfitOrder,
     TimeInForce,
-    Trigger,
 )
+from momentum.models.context import Context
+from momentum.utils.safety import BATCH_SIZE as _BATCH_SIZE
 from momentum.utils.safety import (
-    Context,
+    TakeProfitLeg,
     check_amend,
+    check_batch,
+    check_bracket,
     check_cancel,
-    check_order,
-    close_side,
-    entry_price,
 )
 
 __all__ = [
     "BATCH_SIZE",
+    "TakeProfitLeg",
     "bracket_plan",
     "build_amend_order",
     "build_batch_add",
     "build_cancel_order",
 ]
 
-# batch_add: "2-15 orders" on one symbol -- docs.kraken.com/api/docs/websocket-v2/batch_add
-BATCH_SIZE: Final = range(2, 16)
+BATCH_SIZE: Final = _BATCH_SIZE
 
 
 # --- batch_add ------------------------------------------------------------------------------------
 
 
-def _prefixed(problem: Problem, index: int) -> Problem:
-    match problem:
-        case InputInvalid():
-            return msgspec.structs.replace(problem, field=f"orders[{index}].{problem.field}")
-        case GuardRefused():
-            return msgspec.structs.replace(problem, figures=f"orders[{index}]: {problem.figures}")
-        case KnobInvalid():
-            return problem
-        case _:
-            assert_never(problem)
-
-
 def build_batch_add(
     orders: Sequence[OrderIntent], context: Context
 ) -> Result[BatchAdd, tuple[Problem, ...]]:
-    """Check every order; if one is refused the whole batch is (the exchange rejects a whole batch
-    on a validation failure). Buys are held to `ENTRY_MAX_NOTIONAL` together, not one by one."""
-    problems: list[Problem] = []
-    if len(orders) not in BATCH_SIZE:
-        problems.append(
-            InputInvalid(field="orders", given=f"{len(orders)} orders", accepted="2 to 15 orders")
-        )
-    symbols = {getattr(order, "symbol", None) for order in orders}
-    if len(symbols) > 1:
-        problems.append(
-            InputInvalid(
-                field="orders",
-                given=f"orders on {len(symbols)} symbols",
-                accepted="one symbol per batch (batch_add takes one pair)",
-            )
-        )
+    """Check the batch (`momentum.utils.safety.check_batch`: each order, and every buy leg held to
+    `ENTRY_MAX_NOTIONAL` together); if one order is refused the whole batch is, as the exchange
+    rejects a whole batch on a validation failure. Then render it."""
+    checked: Result[tuple[SpotOrder, ...], tuple[Problem, ...]] = check_batch(orders, context)
+    return checked.map(lambda ok: _batch(ok, context))
+
+
+def _batch(orders: tuple[SpotOrder, ...], context: Context) -> BatchAdd:
     single = msgspec.structs.replace(context, req_id=None)
-    checked: list[SpotOrder] = []
-    for index, order in enumerate(orders):
-        match check_order(order, single):
-            case Success(ok):
-                checked.append(ok)
-            case Failure(tuple() as found):
-                problems.extend(_prefixed(problem, index) for problem in found)
-    for index, order in enumerate(checked):
-        # batch_add lists time_in_force gtc, gtd and ioc only -- docs.kraken.com/api/docs/websocket-v2/batch_add
-        if (order.time_in_force or context.knobs.default_tif) == "fok":
-            problems.append(
-                InputInvalid(
-                    field=f"orders[{index}].time_in_force",
-                    given="'fok', which batch_add does not list",
-                    accepted="gtc, gtd or ioc in a batch (send a fok order on its own)",
-                )
-            )
-    if not problems:
-        problems.extend(_batch_notional(checked, context))
-    if context.req_id is not None and context.req_id not in range(-(2**31), 2**31):
-        problems.append(InputInvalid(field="req_id", given=str(context.req_id),
-                                     accepted="a signed 32-bit integer"))  # fmt: skip
-    if problems:
-        return Failure(tuple(problems))
-    rendered = [render_add_order(order, single).params for order in checked]
-    return Success(
-        BatchAdd(
-            params=BatchAddParams(
-                symbol=rendered[0].symbol,
-                orders=[_batch_order(params) for params in rendered],
-                validate=rendered[0].validate,
-                deadline=rendered[0].deadline,
-            ),
-            req_id=context.req_id,
-        )
+    rendered = [render_add_order(order, single).params for order in orders]
+    return BatchAdd(
+        params=BatchAddParams(
+            symbol=rendered[0].symbol,
+            orders=[_batch_order(params) for params in rendered],
+            validate=rendered[0].validate,
+            deadline=rendered[0].deadline,
+        ),
+        req_id=context.req_id,
     )
-
-
-def _batch_notional(orders: Sequence[SpotOrder], context: Context) -> list[Problem]:
-    cap = context.knobs.entry_max_notional
-    total = Decimal(0)
-    for order in orders:
-        price = entry_price(order, context.knobs)
-        if order.side == "buy" and price is not None:
-            total = _EXACT.add(total, _EXACT.multiply(order.qty, price))
-    if total <= cap:
-        return []
-    quote = orders[0].symbol.partition("/")[2]
-    return [
-        GuardRefused(
-            guard="ENTRY_MAX_NOTIONAL",
-            figures=f"the batch's buys total {format(total.normalize(), 'f')} {quote} > cap "
-            f"{format(cap, 'f')} {quote}",
-            remedy="raise ENTRY_MAX_NOTIONAL or send fewer or smaller buys",
-        )
-    ]
 
 
 class _OrderCommon(TypedDict):
@@ -291,33 +218,6 @@ def build_cancel_order(
 
 # --- the bracket plan -------------------------------------------------------------------------------
 
-TakeProfitLeg = TakeProfitClose | TakeProfitLimitClose | LimitClose
-
-
-def _take_profit_order(entry: SpotOrder, take: TakeProfitLeg, context: Context) -> SpotOrder:
-    side = close_side(entry.side)
-    # The leg goes out after the fill, when the market stands near the entry's price.
-    reference = entry_price(entry, context.knobs)
-    match take:
-        case TakeProfitClose():
-            return TakeProfitOrder(
-                symbol=entry.symbol, side=side, qty=entry.qty, ref_price=reference,
-                trigger=Trigger(price=take.trigger_price, price_type=take.trigger_price_type),
-            )  # fmt: skip
-        case TakeProfitLimitClose():
-            return TakeProfitLimitOrder(
-                symbol=entry.symbol, side=side, qty=entry.qty, ref_price=reference,
-                trigger=Trigger(price=take.trigger_price, price_type=take.trigger_price_type),
-                limit_price=take.limit_price,
-            )  # fmt: skip
-        case LimitClose():
-            return LimitOrder(
-                symbol=entry.symbol, side=side, qty=entry.qty, limit_price=take.limit_price,
-                ref_price=reference,
-            )  # fmt: skip
-        case _:
-            assert_never(take)
-
 
 def bracket_plan(
     entry: SpotOrder,
@@ -329,23 +229,13 @@ def bracket_plan(
 
     Kraken's `conditional` takes one close, so: (1) the entry with the stop as its OTO close
     (protection first); (2) the take-profit as a standalone order on the opposite side for the
-    entry's quantity, to go out after the fill. Rebuild (2) at send time with the filled quantity
-    and a fresh clock reading: its deadline here is only a preview.
+    entry's quantity, to go out after the fill. Both legs are checked together
+    (`momentum.utils.safety.check_bracket`), every problem of either at once. Rebuild (2) at send
+    time with the filled quantity and a fresh clock reading: its deadline here is only a preview.
     """
-    first = build_add_order(msgspec.structs.replace(entry, close=stop), context)
-    checked_entry = first.map(lambda _: entry)
-    second_order = checked_entry.map(lambda ok: _take_profit_order(ok, take_profit, context))
-    match first, second_order:
-        case Success(AddOrder() as protected), Success(take):
-            second = build_add_order(take, context).alt(
-                lambda found: tuple(_leg(problem) for problem in found)
-            )
-            return second.map(lambda leg: (protected, leg))
-        case _:
-            return Failure(first.swap().value_or(()))
-
-
-def _leg(problem: Problem) -> Problem:
-    if isinstance(problem, InputInvalid):
-        return msgspec.structs.replace(problem, field=f"take_profit.{problem.field}")
-    return problem
+    checked: Result[tuple[SpotOrder, SpotOrder], tuple[Problem, ...]] = check_bracket(
+        entry, stop, take_profit, context
+    )
+    return checked.map(
+        lambda legs: (render_add_order(legs[0], context), render_add_order(legs[1], context))
+    )
