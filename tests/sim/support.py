@@ -5,7 +5,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Final
 from urllib.parse import urlsplit
@@ -21,9 +21,12 @@ __all__ = [
     "Client",
     "ExecId",
     "Stamp",
+    "limit",
+    "only",
     "post_token",
     "run",
     "token_for",
+    "trader",
 ]
 
 Document = dict[str, object]
@@ -124,7 +127,7 @@ class Client:
         self.backlog: list[Document] = []
         self.raw: list[bytes] = []
         self.heartbeats = 0
-        self._req_id = 0
+        self.req_id = 0
 
     @classmethod
     async def open(cls, url: str) -> "Client":
@@ -142,11 +145,16 @@ class Client:
         return document
 
     async def expect(self, wanted: Callable[[Document], bool], *, timeout: float = 2.0) -> Document:
+        """The first frame `wanted` accepts, kept ones first; `TimeoutError` after `timeout` s."""
         for index, document in enumerate(self.backlog):
             if wanted(document):
                 return self.backlog.pop(index)
+        deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            document = await self._read(timeout)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError
+            document = await self._read(remaining)
             if document == {"channel": "heartbeat"}:
                 self.heartbeats += 1
                 continue
@@ -171,18 +179,18 @@ class Client:
 
         return await self.expect(wanted, timeout=timeout)
 
-    async def send(self, document: Document) -> None:
+    async def send(self, document: Mapping[str, object]) -> None:
         await self.ws.send(_dumps(document))
 
     async def send_raw(self, text: str) -> None:
         await self.ws.send(text)
 
     async def request(
-        self, method: str, params: Document | None = None, *, timeout: float = 2.0
+        self, method: str, params: Mapping[str, object] | None = None, *, timeout: float = 2.0
     ) -> Document:
         """Send `method` with a fresh `req_id` and wait for the answer carrying it."""
-        self._req_id += 1
-        req_id = self._req_id
+        self.req_id += 1
+        req_id = self.req_id
         message: Document = {"method": method, "req_id": req_id}
         if params is not None:
             message["params"] = params
@@ -190,7 +198,7 @@ class Client:
         return await self.expect(lambda d: d.get("req_id") == req_id, timeout=timeout)
 
 
-def _dumps(document: Document) -> str:
+def _dumps(document: Mapping[str, object]) -> str:
     """JSON with every Decimal as a plain-notation number, as a Kraken client must send it."""
     return msgspec.json.encode(_numbers(document)).decode()
 
@@ -198,8 +206,43 @@ def _dumps(document: Document) -> str:
 def _numbers(value: object) -> object:
     if isinstance(value, Decimal):
         return msgspec.Raw(f"{value:f}".encode())
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {key: _numbers(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_numbers(item) for item in value]
     return value
+
+
+async def trader(sim: Simulator, **subscription: object) -> tuple[Client, str]:
+    """A private connection with a fresh token, subscribed to `executions` (ack and snapshot read)."""
+    token = await token_for(sim)
+    client = await Client.open(sim.ws_url)
+    await client.channel("status")
+    ack = await client.request(
+        "subscribe", {"channel": "executions", "token": token, **subscription}
+    )
+    assert ack["success"] is True, ack
+    await client.channel("executions")
+    return client, token
+
+
+def limit(token: str, side: str, qty: str, price: str, **extra: object) -> Document:
+    """`add_order` params for a BTC/USD limit order."""
+    return {
+        "order_type": "limit",
+        "side": side,
+        "order_qty": Decimal(qty),
+        "limit_price": Decimal(price),
+        "symbol": "BTC/USD",
+        "token": token,
+        **extra,
+    }
+
+
+def only(document: Document) -> dict[str, object]:
+    """The one report of an `executions` message."""
+    data = document["data"]
+    assert isinstance(data, list) and len(data) == 1
+    report = data[0]
+    assert isinstance(report, dict)
+    return report
