@@ -16,7 +16,8 @@ with atheris.instrument_imports():
     from momentum.exchange.kraken.ws_v2_check import check_message
     from momentum.exchange.kraken.ws_v2_messages import decode_request
     from momentum.exchange.kraken.ws_v2_responses import decode_answer
-    from momentum.scripts.ws_payload_probe import parse_argv, probe_message
+    from momentum.probe.core import probe_message
+    from momentum.probe.request import parse_argv
     from momentum.utils.env import Knobs, parse_knobs
     from momentum.utils.safety import Context
 

@@ -11,9 +11,10 @@ No problem carries a token, a key or any value read from `.env`: the core never 
 'ENTRY_MAX_NOTIONAL refused: 0.001 x 28440 = 28.44 USD > cap 10 USD; raise ENTRY_MAX_NOTIONAL to at least 28.44 or lower the quantity'
 """
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Literal, assert_never
+from typing import Final, Literal, assert_never
 
 import msgspec
 
@@ -30,6 +31,7 @@ __all__ = [
     "Problem",
     "TooPrecise",
     "exit_code",
+    "named",
     "render",
     "show",
 ]
@@ -37,6 +39,18 @@ __all__ = [
 GuardName = Literal["ENTRY_MAX_NOTIONAL", "ONE_POSITION_ONLY", "ABS_LIMIT_REQUIRED", "ALLOW_LIVE"]
 
 _SHOWN_CHARS = 40
+# A field of the request named in a remedy's prose: `ref_price`, `close.limit_price`.
+_FIELD: Final = re.compile(r"`([A-Za-z_][\w.\[\]]*)`")
+
+
+def named(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Prose whose field names (in backticks) are shown as `names` says, else as they are: the
+    core names intent fields, and a shell that took flags renames them to its flags.
+
+    >>> named("give a reference price (`ref_price`)"), named("(`ref_price`)", {"ref_price": "--ref_price"})
+    ('give a reference price (ref_price)', '(--ref_price)')
+    """
+    return _FIELD.sub(lambda found: (names or {}).get(found.group(1), found.group(1)), text)
 
 
 def show(value: object) -> str:
@@ -128,7 +142,7 @@ class InputInvalid(_Problem, frozen=True, kw_only=True, tag="input_invalid"):
     detail: OffGrid | TooPrecise | BelowMinimum | CostBelowMinimum | None = None
 
     def render(self) -> str:
-        return f"{self.field}: {self.given}; use {self.accepted}"
+        return f"{self.field}: {self.given}; use {named(self.accepted)}"
 
 
 class KnobInvalid(_Problem, frozen=True, kw_only=True, tag="knob_invalid"):
@@ -152,7 +166,7 @@ class GuardRefused(_Problem, frozen=True, kw_only=True, tag="guard_refused"):
     detail: Notional | None = None
 
     def render(self) -> str:
-        return f"{self.guard} refused: {self.figures}; {self.remedy}"
+        return f"{self.guard} refused: {self.figures}; {named(self.remedy)}"
 
 
 Problem = InputInvalid | KnobInvalid | GuardRefused

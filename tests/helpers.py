@@ -11,7 +11,7 @@ from returns.result import Failure, Result, Success
 
 from momentum.errors import Problem
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order_json
-from momentum.models.context import Context, TableChoice, Exposure
+from momentum.models.context import Context, Exposure, TableChoice
 from momentum.models.intent import LimitOrder, OrderIntent
 from momentum.utils.env import Knobs
 

@@ -13,7 +13,11 @@ from tests.helpers import D, context
 
 def amend_problems(**fields: Any) -> list[str]:
     # an amend of a sell: the notional guard, which holds an amend of unknown side, has its own tests
-    merged: dict[str, Any] = {"order_id": "OUF4EM-FRGI2-MQMWZD", "qty": D("1"), "side": "sell"} | fields
+    merged: dict[str, Any] = {
+        "order_id": "OUF4EM-FRGI2-MQMWZD",
+        "qty": D("1"),
+        "side": "sell",
+    } | fields
     found = build_amend_order(Amend(**merged), context(allow_live=True))
     return [p.render() for p in found.swap().value_or(())]
 

@@ -200,14 +200,14 @@ MORE: list[tuple[str, Any, dict[str, Any], list[str]]] = [
      ["trigger.price: -2 puts a buy stop on the side of the market where it fires at once; use a "
       "positive offset",
       "ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
-      "bounded by cap 1000000 USD; give a reference price (--ref_price) or a limit price"]),
+      "bounded by cap 1000000 USD; give a reference price (ref_price) or a limit price (limit_price)"]),
     ("stop-limit buy, no limit", StopLossLimitOrder(**B, side="buy", trigger=t("100")),
      {"entry_max_notional": D("1000")},
      ["ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
-      "bounded by cap 1000 USD; give a reference price (--ref_price) or a limit price",
+      "bounded by cap 1000 USD; give a reference price (ref_price) or a limit price (limit_price)",
       "ABS_LIMIT_REQUIRED refused: no absolute limit price on the stop-loss-limit order; give the "
-      "limit price (--sl_limit/--tp_limit), or set ABS_LIMIT_REQUIRED=0 to use the trigger price "
-      "as the limit"]),
+      "limit price (limit_price), or set ABS_LIMIT_REQUIRED=0 to use the trigger price as the "
+      "limit"]),
     ("trailing sell's buy close", TrailingStopOrder(**B, side="sell", ref_price=D("100"),
      trigger=t("2", price_type="pct"), close=StopLossClose(trigger_price=D("5"),
                                                           trigger_price_type="pct")),
@@ -236,7 +236,7 @@ def test_both_limit_less_legs_are_named_together() -> None:
                                close=StopLossLimitClose(trigger_price=D("95")))  # fmt: skip
     assert (
         "ABS_LIMIT_REQUIRED refused: no absolute limit price on the stop-loss-limit order and its "
-        "stop-loss-limit close; give the limit price (--sl_limit/--tp_limit), or set "
+        "stop-loss-limit close; give the limit price (limit_price and close.limit_price), or set "
         "ABS_LIMIT_REQUIRED=0 to use the trigger price as the limit"
     ) in refused(order)
 

@@ -193,7 +193,7 @@ class TestSymbols:
         "given_symbol", ["XBT/USD", "btc/usd", "BTCUSD", "xbt-usd", "BTC/USD "]
     )
     def test_a_misspelt_symbol_suggests_the_known_one(self, given_symbol: str) -> None:
-        assert closest_symbols(given_symbol, ctx().instruments or {}) == ["BTC/USD"]
+        assert closest_symbols(given_symbol, {"ABC/EUR": PAIR, "BTC/USD": BTC}) == ["BTC/USD"]
 
     def test_an_unknown_symbol_is_refused_with_the_suggestion(self) -> None:
         (problem,) = problems(limit(symbol="XBT/USD"))

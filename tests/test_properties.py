@@ -49,13 +49,10 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.scripts.ws_payload_probe import (
-    FLAGS,
-    main,
-    parse_argv,
-    parse_flags,
-    probe_message,
-)
+from momentum.probe.core import probe_message
+from momentum.probe.flags import FLAGS
+from momentum.probe.request import parse_argv, parse_flags
+from momentum.scripts.ws_payload_probe import main
 from momentum.utils.env import KNOB_NAMES, Knobs, parse_knobs
 
 TABLE = load_default_instruments().unwrap()
@@ -269,7 +266,7 @@ plausible_contexts = st.builds(
     req_id=st.none() | st.integers(-(2**31), 2**31 - 1),
     instruments=st.just("unchecked"),  # the shipped table's rules have laws of their own
 )
-flag_names = st.one_of(st.sampled_from(sorted(FLAGS)), st.text(max_size=12))
+flag_names = st.one_of(st.sampled_from(sorted(flag.name for flag in FLAGS)), st.text(max_size=12))
 argvs = st.lists(st.one_of(flag_names, st.text(max_size=20)), max_size=30)
 
 
@@ -296,7 +293,11 @@ def test_the_probe_core_returns_a_result_for_any_argv_and_any_knobs(
     assert _is_result(result)
 
 
-@given(st.dictionaries(st.sampled_from(sorted(FLAGS)), st.text(max_size=20)), knob_sets, moments)
+@given(
+    st.dictionaries(st.sampled_from(sorted(flag.name for flag in FLAGS)), st.text(max_size=20)),
+    knob_sets,
+    moments,
+)
 def test_the_probe_core_returns_a_result_for_any_flag_text(
     values: dict[str, str], knobs: Knobs, now: datetime
 ) -> None:
@@ -356,10 +357,12 @@ def test_a_valid_oto_limit_buy_always_succeeds(
     )
     ctx = Context(knobs=Knobs(entry_max_notional=Decimal(10_000)), now=now, instruments="unchecked")
     message = build_add_order(order, ctx).unwrap()
-    assert message.params.deadline.endswith("Z")
+    deadline = message.params.deadline
+    assert isinstance(deadline, str)
+    assert deadline.endswith("Z")
     assert (
         now + timedelta(seconds=4)
-        < datetime.strptime(message.params.deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        < datetime.strptime(deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         <= now + timedelta(seconds=5)
     )
 

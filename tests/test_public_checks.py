@@ -2,6 +2,7 @@
 and `screen_order`, on both sides, agreeing with `check_order`."""
 
 from decimal import Decimal
+
 from returns.result import Success
 
 from momentum.errors import GuardRefused

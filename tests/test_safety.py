@@ -487,18 +487,18 @@ class TestRefusalTexts:
         order = limit(close=StopLossLimitClose(trigger_price=D("28410")))
         assert refused(order) == [
             "ABS_LIMIT_REQUIRED refused: no absolute limit price on its stop-loss-limit close; "
-            "give the limit price (--sl_limit/--tp_limit), or set ABS_LIMIT_REQUIRED=0 to use "
+            "give the limit price (close.limit_price), or set ABS_LIMIT_REQUIRED=0 to use "
             "the trigger price as the limit"
         ]
 
     def test_allow_live(self) -> None:
         assert refused(limit(), context(live=True)) == [
             "ALLOW_LIVE refused: a live order (validate=false) was asked for and ALLOW_LIVE=0; "
-            "set ALLOW_LIVE=1 to allow live orders, or keep validate on (--validate 1)"
+            "set ALLOW_LIVE=1 to allow live orders, or ask for validation only (validate)"
         ]
 
     def test_an_unbounded_market_buy(self) -> None:
         assert refused(market(), context(entry_max_notional=D("10"))) == [
             "ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
-            "bounded by cap 10 USD; give a reference price (--ref_price) or a limit price"
+            "bounded by cap 10 USD; give a reference price (ref_price) or a limit price (limit_price)"
         ]

@@ -301,7 +301,7 @@ def test_a_trailing_limit_buy_without_the_market_price_cannot_be_bounded() -> No
                                    trigger=Trigger(price=D("2"), price_type="pct"))  # fmt: skip
     assert refused(order, context(entry_max_notional=D("1000"))) == [
         "ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
-        "bounded by cap 1000 USD; give a reference price (--ref_price) or a limit price"
+        "bounded by cap 1000 USD; give a reference price (ref_price) or a limit price (limit_price)"
     ]
 
 
@@ -360,9 +360,9 @@ class TestCloseNeeds:
         order = limit(**AT_100, side="sell", close=StopLossLimitClose(trigger_price=D("110")))
         assert refused(order, context(entry_max_notional=D("1000"))) == [
             "ENTRY_MAX_NOTIONAL refused: the buy close's price is unknown, so its notional cannot "
-            "be bounded by cap 1000 USD; give a reference price (--ref_price) or a limit price",
+            "be bounded by cap 1000 USD; give a reference price (ref_price) or a limit price (limit_price)",
             "ABS_LIMIT_REQUIRED refused: no absolute limit price on its stop-loss-limit close; "
-            "give the limit price (--sl_limit/--tp_limit), or set ABS_LIMIT_REQUIRED=0 to use the "
+            "give the limit price (close.limit_price), or set ABS_LIMIT_REQUIRED=0 to use the "
             "trigger price as the limit",
         ]
 

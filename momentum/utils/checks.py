@@ -29,6 +29,7 @@ from returns.result import Failure, Result, Success
 from momentum.errors import InputInvalid, show
 from momentum.models.context import Context, pair_table
 from momentum.models.instrument import InstrumentTable
+from momentum.models.intent import EXACT as _EXACT
 from momentum.models.intent import (
     Close,
     IcebergOrder,
@@ -57,7 +58,6 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.models.intent import EXACT as _EXACT
 from momentum.utils.env import ASSET_CODE
 from momentum.utils.pair_rules import pair_problems, symbol_in_table_problems
 from momentum.utils.prices import (
@@ -122,6 +122,7 @@ def text(value: Decimal) -> str:
 def quote(symbol: str) -> str:
     """The quote currency of a WS v2 symbol (`USD` of `BTC/USD`)."""
     return symbol.partition("/")[2] or "quote currency"
+
 
 # --- input checks ---------------------------------------------------------------------------------
 
@@ -793,5 +794,3 @@ def order_warnings(order: OrderIntent) -> tuple[str, ...]:
             "cl_ord_id (order_userref tags the order instead)"
         )
     return tuple(found)
-
-

@@ -19,7 +19,6 @@ may sit). Only the exact path given is opened.
 import difflib
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from pathlib import Path
 from typing import Final, Literal, get_args
 
@@ -123,7 +122,10 @@ def parse_knobs(
 
     currency = raw["NOTIONAL_CCY"][0]
     if ASSET_CODE.fullmatch(currency) is None:
-        bad("NOTIONAL_CCY", "an asset code in capitals as Kraken's pairs spell it, such as USD or EUR")
+        bad(
+            "NOTIONAL_CCY",
+            "an asset code in capitals as Kraken's pairs spell it, such as USD or EUR",
+        )
 
     flags: dict[KnobName, bool] = {}
     for name in ("ONE_POSITION_ONLY", "ABS_LIMIT_REQUIRED", "ALLOW_LIVE"):

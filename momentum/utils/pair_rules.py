@@ -232,8 +232,9 @@ def _qty_problems(qty: Decimal, pair: Instrument) -> Iterator[InputInvalid]:
             given=f"{_text(qty)} is not a multiple of the {pair.symbol} lot step "
             f"{_text(pair.qty_increment)}",
             accepted=f"a quantity on the lot step, nearest {nearest}",
-            detail=OffGrid(value=qty, step=pair.qty_increment, below=low if valid_low else None,
-                           above=high),  # fmt: skip
+            detail=OffGrid(
+                value=qty, step=pair.qty_increment, below=low if valid_low else None, above=high
+            ),
         )
     elif _decimals(qty) > pair.qty_precision:
         yield InputInvalid(
@@ -340,13 +341,18 @@ def pair_problems(
             yield from _price_problems(order.limit_price, "limit_price", pair)
             if not _on_grid(order.display_qty, pair.qty_increment):
                 step = pair.qty_increment
-                low, high = snap(order.display_qty, step, "down"), snap(order.display_qty, step, "up")
+                low, high = (
+                    snap(order.display_qty, step, "down"),
+                    snap(order.display_qty, step, "up"),
+                )
                 yield InputInvalid(
                     field="display_qty",
                     given=f"{_text(order.display_qty)} is not a multiple of the {pair.symbol} lot "
                     f"step {_text(step)}",
                     accepted="a displayed quantity on the lot step",
-                    detail=OffGrid(value=order.display_qty, step=step, below=low or None, above=high),
+                    detail=OffGrid(
+                        value=order.display_qty, step=step, below=low or None, above=high
+                    ),
                 )
         case TrailingStopOrder():
             yield from _trigger_problems(order.trigger, "trigger", pair)

@@ -107,7 +107,7 @@ def entry_max_notional(request: SpotOrder | Amend, context: Context) -> GuardRef
         return msgspec.structs.replace(
             refusal,
             figures=f"held as a buy (amend_order carries no side): {refusal.figures}",
-            remedy=f"{refusal.remedy}; or say the order is a sell (side)",
+            remedy=f"{refusal.remedy}; or say the order is a sell (`side`)",
         )
     return notional_refusal(buy_legs(request, context.knobs), request.symbol, context)
 
@@ -131,18 +131,20 @@ def abs_limit_required(order: SpotOrder, context: Context) -> GuardRefused | Non
     """
     if not context.knobs.abs_limit_required:
         return None
-    missing = []
+    missing, fields = [], []
     if isinstance(order, StopLossLimitOrder | TakeProfitLimitOrder) and order.limit_price is None:
         missing.append(f"the {type_name(order)} order")
+        fields.append("`limit_price`")
     close = order.close
     if isinstance(close, StopLossLimitClose | TakeProfitLimitClose) and close.limit_price is None:
         missing.append(f"its {type_name(close)} close")
+        fields.append("`close.limit_price`")
     if not missing:
         return None
     return GuardRefused(
         guard="ABS_LIMIT_REQUIRED",
         figures=f"no absolute limit price on {' and '.join(missing)}",
-        remedy="give the limit price (--sl_limit/--tp_limit), or set ABS_LIMIT_REQUIRED=0 to use "
+        remedy=f"give the limit price ({' and '.join(fields)}), or set ABS_LIMIT_REQUIRED=0 to use "
         "the trigger price as the limit",
     )
 
@@ -167,7 +169,8 @@ def allow_live(request: SpotOrder | Amend | Cancel, context: Context) -> GuardRe
             return GuardRefused(
                 guard="ALLOW_LIVE",
                 figures="a live order (validate=false) was asked for and ALLOW_LIVE=0",
-                remedy="set ALLOW_LIVE=1 to allow live orders, or keep validate on (--validate 1)",
+                remedy="set ALLOW_LIVE=1 to allow live orders, or ask for validation only "
+                "(`validate`)",
             )
 
 
@@ -194,7 +197,7 @@ def notional_refusal(
             return _unknown(f"the {leg.name}'s price is unknown", context, _price_remedy(leg))
     if symbol is None or SYMBOL.fullmatch(symbol) is None:
         what = "not given" if symbol is None else f"{show(symbol)}, which names no quote currency"
-        remedy = "give the order's symbol, BASE/QUOTE such as BTC/USD"
+        remedy = "give the order's `symbol`, BASE/QUOTE such as BTC/USD"
         return _unknown(f"the {legs[0].name}'s pair is {what}", context, remedy)
     priced_in = quote(symbol)
     rate = Decimal(1) if priced_in == currency else context.quote_rates.get(priced_in)
@@ -204,8 +207,8 @@ def notional_refusal(
             figures=f"the {legs[0].name} is priced in {priced_in}, the cap in {currency}, and no "
             f"{priced_in} rate was given, so its notional cannot be bounded by cap {text(cap)} "
             f"{currency}",
-            remedy=f"give what 1 {priced_in} is worth in {currency} (quote_rates, --quote_rate "
-            f"{priced_in}=RATE); a stablecoin is not {currency} unless its rate says so",
+            remedy=f"give what 1 {priced_in} is worth in {currency} (`quote_rates` {priced_in}=RATE); "
+            f"a stablecoin is not {currency} unless its rate says so",
         )
     products = [_EXACT.multiply(leg.qty, leg.price) for leg in legs if leg.price is not None]
     in_quote = sum(
@@ -225,7 +228,9 @@ def notional_refusal(
     (leg,) = legs
     figures = f"{text(leg.qty)} x {text(leg.price or _ZERO)} = {text(products[0])} {priced_in}"
     if leg.cash is not None:
-        figures = f"cash_qty {text(leg.cash)} {priced_in} and {figures}: {text(in_quote)} {priced_in}"
+        figures = (
+            f"cash_qty {text(leg.cash)} {priced_in} and {figures}: {text(in_quote)} {priced_in}"
+        )
     largest = _largest_qty(leg, symbol, rate, context)
     return _over(f"{figures}{worth}", notional, context, largest, "lower the quantity or the price")
 
@@ -244,8 +249,8 @@ def _over(
 
 def _price_remedy(leg: BuyLeg) -> str:
     if leg.name == "amended order":
-        return "give ref_price (the order's price or the market's) or a static limit_price"
-    return "give a reference price (--ref_price) or a limit price"
+        return "give `ref_price` (the order's price or the market's) or a static `limit_price`"
+    return "give a reference price (`ref_price`) or a limit price (`limit_price`)"
 
 
 def _unknown(what: str, context: Context, remedy: str) -> GuardRefused:

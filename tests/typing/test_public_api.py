@@ -12,7 +12,7 @@ from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, AddOrderParams, decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
 from momentum.models.context import Context
-from momentum.models.instrument import Instrument
+from momentum.models.instrument import PairTable
 from momentum.models.intent import LimitOrder, SpotOrder, parse_amount
 from momentum.utils.env import Knobs, load_knobs, parse_knobs
 from momentum.utils.safety import check_order
@@ -44,7 +44,7 @@ def test_the_readme_example_is_this_type_checked_file() -> None:
 
 def test_the_readme_example_returns_a_message_and_refuses_with_a_position_open() -> None:
     table = load_default_instruments().unwrap()
-    assert_type(table, dict[str, Instrument])
+    assert_type(table, PairTable)
     assert entry_message(open_positions=0, instruments=table) is not None
     assert entry_message(open_positions=1, instruments=table) is None
 

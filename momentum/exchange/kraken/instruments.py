@@ -247,7 +247,6 @@ def decode_rest_asset_pairs(
     return _table(table, problems, tuple(skipped))
 
 
-
 def _table(
     table: dict[str, Instrument], problems: list[InputInvalid], skipped: tuple[str, ...] = ()
 ) -> Result[PairTable, tuple[InputInvalid, ...]]:

@@ -16,7 +16,6 @@ from typing import Final
 from msgspec import UNSET
 from returns.result import Failure, Result, Success
 
-from momentum.models.instrument import InstrumentTable
 from momentum.exchange.kraken.rest_payloads import RestAddOrder
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
@@ -32,6 +31,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     TakeProfitLimitParams,
     TrailingStopLimitParams,
 )
+from momentum.models.instrument import InstrumentTable
 
 __all__ = ["Meaning", "parity", "rest_meaning", "ws_meaning"]
 

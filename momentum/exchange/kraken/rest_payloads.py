@@ -33,6 +33,7 @@ from returns.result import Failure, Result, Success
 
 from momentum.errors import InputInvalid, Problem
 from momentum.exchange.kraken.ws_v2_payloads import deadline_text
+from momentum.models.context import Context, pair_table
 from momentum.models.intent import (
     Close,
     IcebergOrder,
@@ -55,7 +56,6 @@ from momentum.models.intent import (
     TrailingStopLimitOrder,
     TrailingStopOrder,
 )
-from momentum.models.context import Context, pair_table
 from momentum.utils.prices import effective_close_limit, effective_limit
 from momentum.utils.safety import check_order
 

@@ -68,8 +68,11 @@ _DEADLINE_MIN: Final = timedelta(milliseconds=500)
 _DEADLINE_MAX: Final = timedelta(seconds=60)
 
 
+_NOTHING_BESIDE: Final = Beside()
+
+
 def check_message(
-    data: bytes | str, context: Context, beside: Beside = Beside()
+    data: bytes | str, context: Context, beside: Beside = _NOTHING_BESIDE
 ) -> tuple[Problem, ...]:
     """Every problem of a request message; empty when it is clean."""
     request, problems = read_request(data)
@@ -89,7 +92,9 @@ def check_message(
     return (*problems, *found)
 
 
-def deadline_problems(deadline: str | UnsetType, now: datetime, field: str) -> tuple[InputInvalid, ...]:
+def deadline_problems(
+    deadline: str | UnsetType, now: datetime, field: str
+) -> tuple[InputInvalid, ...]:
     """A message's own `deadline`: RFC 3339, from 500 ms to 60 s after `now`; absent is fine
     (Kraken's default, 5 s)."""
     if deadline is UNSET:
@@ -110,8 +115,11 @@ def deadline_problems(deadline: str | UnsetType, now: datetime, field: str) -> t
 
 def _not_for(beside: Beside, method: str) -> tuple[InputInvalid, ...]:
     return tuple(
-        InputInvalid(field=name, given=f"given for a {method}, which carries its own",
-                     accepted=f"{name} only beside an amend_order")  # fmt: skip
+        InputInvalid(
+            field=name,
+            given=f"given for a {method}, which carries its own",
+            accepted=f"{name} only beside an amend_order",
+        )
         for name in ("side", "symbol")
         if getattr(beside, name) is not None
     )
@@ -217,7 +225,9 @@ def _named(problem: Problem, prefix: str, outside: tuple[str, ...] = _OUTSIDE) -
             if head in outside:
                 return problem
             steps = (step.partition("[") for step in problem.field.split("."))
-            path = ".".join(_WIRE_NAMES.get(name, name) + rest + index for name, rest, index in steps)
+            path = ".".join(
+                _WIRE_NAMES.get(name, name) + rest + index for name, rest, index in steps
+            )
             return msgspec.structs.replace(problem, field=prefix + path)
         case GuardRefused() | KnobInvalid():
             return problem

@@ -54,6 +54,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     encode,
     wire_number,
 )
+from momentum.models.context import Context, Knobs
 from momentum.models.intent import (
     Close,
     FeePreference,
@@ -81,7 +82,6 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.models.context import Context, Knobs
 from momentum.utils.prices import effective_close_limit, effective_limit
 from momentum.utils.safety import screen_order
 

@@ -48,6 +48,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     wire_number,
 )
 from momentum.exchange.kraken.ws_v2_payloads import deadline_text, render_add_order
+from momentum.models.context import Context
 from momentum.models.intent import (
     Amend,
     Cancel,
@@ -60,7 +61,6 @@ from momentum.models.intent import (
     StpType,
     TimeInForce,
 )
-from momentum.models.context import Context
 from momentum.utils.safety import BATCH_SIZE as _BATCH_SIZE
 from momentum.utils.safety import (
     TakeProfitLeg,
