@@ -90,7 +90,7 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     api_key: str
     api_secret: str
-    balances: Mapping[str, Decimal] = msgspec.field(
+    balances: Mapping[str, Decimal | int | str] = msgspec.field(
         default_factory=lambda: {"USD": Decimal("1000"), "BTC": Decimal("0")}
     )
     hold_balances: bool = True
@@ -110,7 +110,7 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
     @classmethod
     def throwaway(
         cls,
-        balances: Mapping[str, Decimal] | None = None,
+        balances: Mapping[str, Decimal | int | str] | None = None,
         *,
         hold_balances: bool = True,
         pairs: tuple[PairRules, ...] = DEFAULT_PAIRS,

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, Literal
+from typing import Final, Literal, assert_never
 
 import msgspec
 
@@ -168,6 +168,12 @@ def _cancel_cost(age: float) -> float:
     return 0
 
 
+def _amount(value: object) -> Decimal:
+    if isinstance(value, float) or not isinstance(value, Decimal | int | str):
+        raise TypeError(f"balance {value!r}: use Decimal, int or str, never float")
+    return Decimal(value)
+
+
 def _opposite(side: str) -> Literal["buy", "sell"]:
     return "sell" if side == "buy" else "buy"
 
@@ -180,7 +186,7 @@ class Engine:
         self._ids = ids
         self._pairs: dict[str, PairRules] = {pair.symbol: pair for pair in config.pairs}
         self._balances: dict[str, Decimal] = {
-            asset: Decimal(amount) for asset, amount in config.balances.items()
+            asset: _amount(amount) for asset, amount in config.balances.items()
         }
         self._orders: dict[str, Order] = {}
         self._markets: dict[str, _Market] = {}
@@ -266,6 +272,8 @@ class Engine:
                 if all(order.order_type == "limit" and order.post_only for order in orders):
                     return None
                 return "EService:Market in post_only mode"
+            case _:
+                assert_never(self.status)
 
     def _cancel_gate(self) -> str | None:
         # maintenance: "existing orders cannot be cancelled" -- docs.kraken.com/api/docs/websocket-v2/status
@@ -383,10 +391,9 @@ class Engine:
         return rules.quote, order.remaining * price * (1 + self._config.taker_fee)
 
     def _buy_price(self, order: Order) -> Decimal:
-        if order.rests_at_limit and order.limit_price is not None:
-            if order.order_type == "trailing-stop-limit":
-                return order.active_limit if order.active_limit is not None else Decimal("0")
-            return order.limit_price
+        # a buy holds qty x its limit; a stop that turns into a market order, qty x its trigger
+        if order.active_limit is not None:
+            return order.active_limit
         if order.waits_for_trigger and order.trigger_price is not None:
             return order.trigger_price
         return self.last(order.symbol) or Decimal("0")
@@ -605,14 +612,17 @@ class Engine:
         given = (
             template.trigger_price if template.trigger_price is not None else template.stop_price
         )
-        trigger = (
-            resolve_trigger(given, template.trigger_price_type, base, rules.price_increment)
-            if given is not None
-            else None
-        )
+        side = _opposite(primary.side)
+        kind = template.trigger_price_type
+        trigger = None
+        if given is not None and template.order_type.startswith("trailing"):
+            extreme = self.last(primary.symbol) or base
+            trigger = trail_trigger(side, extreme, given, kind, rules.price_increment)
+        elif given is not None:
+            trigger = resolve_trigger(given, kind, base, rules.price_increment)
         draft = Draft(
             symbol=primary.symbol,
-            side=_opposite(primary.side),
+            side=side,
             order_type=template.order_type,
             order_qty=qty,
             limit_price=template.limit_price,

@@ -562,11 +562,12 @@ class Simulator:
                 "snap_trades": params.snap_trades,
             },
         )
-        if not (params.snap_orders or params.snap_trades):
+        # the deprecated `snapshot: false` asks for no snapshot at all
+        orders = params.snap_orders and params.snapshot is not False
+        trades = params.snap_trades and params.snapshot is not False
+        if not (orders or trades):
             return [ack]
-        data = self._engine.snapshot(
-            orders=params.snap_orders, trades=params.snap_trades, now=time_in
-        )
+        data = self._engine.snapshot(orders=orders, trades=trades, now=time_in)
         snapshot = Executions(type="snapshot", data=data, sequence=subscription.next_sequence())
         return [ack, frames.encode(snapshot)]
 

@@ -9,7 +9,13 @@ import pytest
 from momentum.sim import SimConfig
 from momentum.sim.engine import Engine, Placed, Refused
 from momentum.sim.orders import IdMaker
-from momentum.sim.requests import AddOrderParams, AmendOrderParams, CancelOrderParams, Triggers
+from momentum.sim.requests import (
+    AddOrderParams,
+    AmendOrderParams,
+    CancelOrderParams,
+    Conditional,
+    Triggers,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -118,6 +124,28 @@ def test_a_price_for_an_unknown_pair_or_a_bad_price_is_a_loud_error() -> None:
 def test_a_seeded_engine_repeats_its_ids() -> None:
     first, second = _engine(), _engine()
     assert _placed(first.add_order(_buy(), T0)) == _placed(second.add_order(_buy(), T0))
+
+
+def test_a_trailing_close_trails_from_the_price_at_the_fill() -> None:
+    engine = _engine()
+    engine.set_price("BTC/USD", Decimal("28450"), T0)
+    close = Conditional(
+        order_type="trailing-stop", trigger_price=Decimal("1"), trigger_price_type="pct"
+    )
+    primary = _placed(engine.add_order(_buy("28440", conditional=close), T0))
+    engine.set_price("BTC/USD", Decimal("28440"), T0)
+    child = next(v for v in engine.orders.values() if v.ord_ref_id == primary)
+    assert (child.side, child.trigger_price) == ("sell", Decimal("28155.6"))
+
+
+def test_balances_take_decimals_ints_and_strings_but_never_floats() -> None:
+    engine = Engine(SimConfig.throwaway({"USD": 1000, "BTC": "0.5"}), IdMaker(None))
+    assert {a: b.balance for a, b in engine.balances.items()} == {
+        "BTC": Decimal("0.5"),
+        "USD": Decimal("1000"),
+    }
+    with pytest.raises(TypeError, match="never float"):
+        Engine(SimConfig.throwaway({"USD": 1000.5}), IdMaker(None))  # type: ignore[dict-item]
 
 
 def test_a_cash_quantity_market_buy_sizes_from_the_last_price() -> None:

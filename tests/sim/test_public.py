@@ -134,12 +134,3 @@ def test_the_public_socket_pings_and_beats_once_subscribed() -> None:
             await client.close()
 
     run(body)
-
-
-def test_only_the_v2_path_is_served() -> None:
-    async def body() -> None:
-        async with Simulator() as sim:
-            with pytest.raises(Exception, match="404"):
-                await Client.open(sim.ws_url.removesuffix("/v2") + "/v1")
-
-    run(body)
