@@ -19,6 +19,8 @@ from urllib.parse import parse_qs
 
 import msgspec
 
+from momentum.sim import errors
+
 __all__ = [
     "TOKEN_PATH",
     "TokenDesk",
@@ -82,20 +84,20 @@ class TokenDesk:
         """Check one `POST /0/private/GetWebSocketsToken` and answer it."""
         if self.refuse_next > 0:
             self.refuse_next -= 1
-            return TokenReply(error=["EAPI:Invalid key"])
+            return TokenReply(error=[errors.INVALID_KEY])
         if headers.get("api-key") != self._key:
-            return TokenReply(error=["EAPI:Invalid key"])
+            return TokenReply(error=[errors.INVALID_KEY])
         nonces = parse_qs(body, keep_blank_values=True).get("nonce", [])
         if len(nonces) != 1 or not nonces[0].isdigit():
-            return TokenReply(error=["EAPI:Invalid nonce"])
+            return TokenReply(error=[errors.INVALID_NONCE])
         given = headers.get("api-sign", "")
         expected = sign(self._secret, path, nonces[0], body)
         if not _same_signature(given, expected):
-            return TokenReply(error=["EAPI:Invalid signature"])
+            return TokenReply(error=[errors.INVALID_SIGNATURE])
         # nonce: "always increasing, unsigned 64-bit integer" -- docs.kraken.com/api/docs/guides/spot-rest-auth
         nonce = int(nonces[0])
         if self._last_nonce is not None and nonce <= self._last_nonce:
-            return TokenReply(error=["EAPI:Invalid nonce"])
+            return TokenReply(error=[errors.INVALID_NONCE])
         self._last_nonce = nonce
         token = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
         self._issued[token] = now

@@ -14,12 +14,12 @@ from typing import Final, Literal
 
 import msgspec
 
+from momentum.sim import errors
 from momentum.sim.config import PairRules
 from momentum.sim.orders import LIMIT_PRICED, TRIGGERED_TYPES, Side
 from momentum.sim.requests import BatchOrder, Conditional, OrderType, Triggers
 
 __all__ = [
-    "DUPLICATE_CL_ORD_ID",
     "Draft",
     "check_deadline",
     "check_order",
@@ -28,9 +28,6 @@ __all__ = [
     "trail_trigger",
 ]
 
-# Kraken documents that cl_ord_id is unique among open orders but no error string for a repeat;
-# this one is ours (ccxt and Kraken's error guide list none) -- docs.kraken.com/api/docs/guides/spot-clordid
-DUPLICATE_CL_ORD_ID: Final = "EOrder:Duplicate cl_ord_id"
 _UUID: Final = re.compile(
     r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 )
@@ -40,10 +37,6 @@ _CLOSE_NEEDS_LIMIT: Final = frozenset({"limit", "stop-loss-limit", "take-profit-
 _TRAILING: Final = frozenset({"trailing-stop", "trailing-stop-limit"})
 # deadline: valid offset is 500 ms to 60 s -- docs.kraken.com/api/docs/websocket-v2/add_order
 _DEADLINE_MAX: Final = timedelta(seconds=60)
-
-
-def _invalid(detail: str) -> str:
-    return f"EGeneral:Invalid arguments:{detail}"
 
 
 class Draft(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,11 +83,11 @@ def check_deadline(deadline: str | None, now: datetime) -> str | None:
         return None
     moment = parse_time(deadline)
     if moment is None:
-        return _invalid("deadline")
+        return errors.invalid("deadline")
     if moment <= now:
-        return "EService:Deadline elapsed"
+        return errors.DEADLINE_ELAPSED
     if moment - now > _DEADLINE_MAX:
-        return _invalid("deadline")
+        return errors.invalid("deadline")
     return None
 
 
@@ -131,32 +124,32 @@ def _shape_problem(order: BatchOrder) -> str | None:
     kind = order.order_type
     if kind == "settle-position" or order.margin or order.reduce_only:
         # spot only: no margin positions -- docs.kraken.com/api/docs/guides/spot-errors
-        return "EOrder:Cannot open position"
+        return errors.CANNOT_OPEN_POSITION
     if order.cl_ord_id is not None and order.order_userref is not None:
-        return _invalid("cl_ord_id and order_userref are exclusive")
+        return errors.invalid("cl_ord_id and order_userref are exclusive")
     if order.cl_ord_id is not None and not _valid_cl_ord_id(order.cl_ord_id):
-        return _invalid("cl_ord_id")
+        return errors.invalid("cl_ord_id")
     if (order.limit_price is None) == (kind in LIMIT_PRICED):
-        return _invalid("limit_price")
+        return errors.invalid("limit_price")
     if (order.triggers is None) == (kind in TRIGGERED_TYPES):
-        return _invalid("triggers")
+        return errors.invalid("triggers")
     triggers = order.triggers
     if kind in _TRAILING and triggers is not None and not _trailing_offset(triggers):
-        return _invalid("triggers.price")
+        return errors.invalid("triggers.price")
     if order.limit_price_type is not None and kind != "trailing-stop-limit":
-        return _invalid("limit_price_type")
+        return errors.invalid("limit_price_type")
     if order.display_qty is not None and kind != "iceberg":
-        return _invalid("display_qty")
+        return errors.invalid("display_qty")
     if order.post_only and kind not in {"limit", "iceberg"}:
-        return _invalid("post_only")
+        return errors.invalid("post_only")
     if order.time_in_force == "fok" and kind != "limit":
-        return _invalid("time_in_force")
+        return errors.invalid("time_in_force")
     if (order.time_in_force == "gtd") != (order.expire_time is not None):
-        return _invalid("expire_time")
+        return errors.invalid("expire_time")
     if order.cash_order_qty is not None and (kind != "market" or order.side != "buy"):
-        return _invalid("cash_order_qty")
+        return errors.invalid("cash_order_qty")
     if (order.order_qty is None) == (order.cash_order_qty is None):
-        return _invalid("order_qty")
+        return errors.invalid("order_qty")
     if order.conditional is not None:
         return _close_problem(order.conditional)
     return None
@@ -169,10 +162,10 @@ def _trailing_offset(triggers: Triggers) -> bool:
 
 def _close_problem(close: Conditional) -> str | None:
     if (close.limit_price is None) == (close.order_type in _CLOSE_NEEDS_LIMIT):
-        return _invalid("conditional.limit_price")
+        return errors.invalid("conditional.limit_price")
     trigger = close.trigger_price if close.trigger_price is not None else close.stop_price
     if (trigger is None) == (close.order_type in TRIGGERED_TYPES):
-        return _invalid("conditional.trigger_price")
+        return errors.invalid("conditional.trigger_price")
     return None
 
 
@@ -190,10 +183,10 @@ def _tick_problem(order: BatchOrder, rules: PairRules) -> str | None:
         if trigger is not None and close.trigger_price_type == "static":
             prices.append(trigger)
     if any(price <= 0 for price in prices):
-        return "EOrder:Invalid price"
+        return errors.INVALID_PRICE
     if not all(_on_tick(price, rules.price_increment) for price in prices):
         # price not a multiple of tick_size -- docs.kraken.com/api/docs/guides/spot-errors
-        return "EOrder:Tick size check failed"
+        return errors.TICK_SIZE
     return None
 
 
@@ -212,19 +205,19 @@ def check_order(
     if order.expire_time is not None:
         expire_time = parse_time(order.expire_time)
         if expire_time is None or expire_time <= now:
-            return _invalid("expire_time")
+            return errors.invalid("expire_time")
     if order.cash_order_qty is not None:
         if last is None:
-            return "EOrder:Invalid price"
+            return errors.INVALID_PRICE
         qty = (order.cash_order_qty / last).quantize(rules.qty_increment, ROUND_DOWN)
     else:
         assert order.order_qty is not None
         qty = order.order_qty
     if qty <= 0 or qty % rules.qty_increment != 0:
-        return _invalid("order_qty")
+        return errors.invalid("order_qty")
     if qty < rules.qty_min:
         # below ordermin -- docs.kraken.com/api/docs/guides/spot-errors
-        return "EOrder:Order minimum not met"
+        return errors.ORDER_MINIMUM
     trigger_price = None
     if order.triggers is not None:
         reference = last
@@ -235,15 +228,15 @@ def check_order(
                 order.triggers.price, order.triggers.price_type, reference, rules.price_increment
             )
         if trigger_price is None or trigger_price <= 0:
-            return "EOrder:Invalid price"
+            return errors.INVALID_PRICE
     if order.display_qty is not None and order.display_qty * 15 < qty:
-        return _invalid("display_qty")
+        return errors.invalid("display_qty")
     price = _cost_price(order, trigger_price, last)
     if price is None:
-        return "EOrder:Invalid price"
+        return errors.INVALID_PRICE
     if price * qty < rules.cost_min:
         # price x volume below costmin -- docs.kraken.com/api/docs/guides/spot-errors
-        return "EOrder:Cost minimum not met"
+        return errors.COST_MINIMUM
     return Draft(
         symbol=rules.symbol,
         side=order.side,

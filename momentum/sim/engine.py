@@ -26,9 +26,8 @@ from typing import Final, Literal, assert_never
 
 import msgspec
 
-from momentum.sim import frames
+from momentum.sim import errors, frames
 from momentum.sim.checks import (
-    DUPLICATE_CL_ORD_ID,
     Draft,
     check_deadline,
     check_order,
@@ -265,19 +264,19 @@ class Engine:
             case "online":
                 return None
             case "maintenance":
-                return "EService:Unavailable"
+                return errors.UNAVAILABLE
             case "cancel_only":
-                return "EService:Market in cancel_only mode"
+                return errors.MARKET_CANCEL_ONLY
             case "post_only":
                 if all(order.order_type == "limit" and order.post_only for order in orders):
                     return None
-                return "EService:Market in post_only mode"
+                return errors.MARKET_POST_ONLY
             case _:
                 assert_never(self.status)
 
     def _cancel_gate(self) -> str | None:
         # maintenance: "existing orders cannot be cancelled" -- docs.kraken.com/api/docs/websocket-v2/status
-        return "EService:Unavailable" if self.status == "maintenance" else None
+        return errors.UNAVAILABLE if self.status == "maintenance" else None
 
     # --- add_order and batch_add ------------------------------------------------------------------
 
@@ -290,10 +289,10 @@ class Engine:
             return Refused(gate)
         rules = self._pairs.get(params.symbol)
         if rules is None:
-            return Refused("EQuery:Unknown asset pair")
+            return Refused(errors.UNKNOWN_PAIR)
         # add_order +1, charged even when validation fails -- docs.kraken.com/api/docs/guides/spot-ratelimits
         if not self._rates.charge(params.symbol, 1, now):
-            return Refused("EOrder:Rate limit exceeded")
+            return Refused(errors.RATE_LIMIT)
         problem = check_deadline(params.deadline, now)
         if problem is not None:
             return Refused(problem)
@@ -301,7 +300,7 @@ class Engine:
         if isinstance(draft, str):
             return Refused(draft)
         if not self._affordable(draft):
-            return Refused("EOrder:Insufficient funds")
+            return Refused(errors.INSUFFICIENT_FUNDS)
         if params.validate:
             return Placed(order_id="", cl_ord_id=draft.cl_ord_id, order_userref=draft.order_userref)
         order = self._place(draft, now)
@@ -321,12 +320,12 @@ class Engine:
             return Refused(gate)
         rules = self._pairs.get(params.symbol)
         if rules is None:
-            return Refused("EQuery:Unknown asset pair")
+            return Refused(errors.UNKNOWN_PAIR)
         if not 2 <= len(params.orders) <= 15:
-            return Refused("EGeneral:Invalid arguments:orders")
+            return Refused(errors.invalid("orders"))
         # batch add +n/2 -- docs.kraken.com/api/docs/guides/spot-ratelimits
         if not self._rates.charge(params.symbol, len(params.orders) / 2, now):
-            return Refused("EOrder:Rate limit exceeded")
+            return Refused(errors.RATE_LIMIT)
         problem = check_deadline(params.deadline, now)
         if problem is not None:
             return Refused(problem)
@@ -371,14 +370,14 @@ class Engine:
         if draft.cl_ord_id is not None and (
             draft.cl_ord_id in taken or any(o.cl_ord_id == draft.cl_ord_id for o in self._open())
         ):
-            return DUPLICATE_CL_ORD_ID
+            return errors.DUPLICATE_CL_ORD_ID
         last = self.last(rules.symbol)
         if draft.post_only and last is not None and draft.limit_price is not None:
             crosses = (
                 last <= draft.limit_price if draft.side == "buy" else last >= draft.limit_price
             )
             if crosses:
-                return "EOrder:Post only order"
+                return errors.POST_ONLY_ORDER
         return draft
 
     # --- funds ------------------------------------------------------------------------------------
@@ -663,20 +662,20 @@ class Engine:
         """Change an open order in place; a quantity at or below what filled cancels the rest
         (docs.kraken.com/api/docs/websocket-v2/amend_order)."""
         if self.status == "maintenance":
-            return Refused("EService:Unavailable")
+            return Refused(errors.UNAVAILABLE)
         if self.status == "cancel_only":
-            return Refused("EService:Market in cancel_only mode")
+            return Refused(errors.MARKET_CANCEL_ONLY)
         if (params.order_id is None) == (params.cl_ord_id is None):
-            return Refused("EGeneral:Invalid arguments:order_id or cl_ord_id")
+            return Refused(errors.invalid("order_id or cl_ord_id"))
         order = self._find(params.order_id, params.cl_ord_id)
         if order is None:
-            return Refused("EOrder:Unknown order")
+            return Refused(errors.UNKNOWN_ORDER)
         problem = check_deadline(params.deadline, now) or self._amend_problem(order, params)
         if problem is not None:
             return Refused(problem)
         age = (now - order.created).total_seconds()
         if not self._rates.charge(order.symbol, _amend_cost(age), now):
-            return Refused("EOrder:Rate limit exceeded")
+            return Refused(errors.RATE_LIMIT)
         rules = self._pairs[order.symbol]
         before = (order.order_qty, order.limit_price, order.active_limit, order.trigger_price)
         self._apply_amend(order, params, rules)
@@ -684,7 +683,7 @@ class Engine:
             asset, amount = self._need(order)
             if amount > self._available(asset, order):
                 order.order_qty, order.limit_price, order.active_limit, order.trigger_price = before
-                return Refused("EOrder:Insufficient funds")
+                return Refused(errors.INSUFFICIENT_FUNDS)
         order.amended = True
         self._report(frames.amended(order, now))
         if order.remaining <= 0:
@@ -699,15 +698,15 @@ class Engine:
         rules = self._pairs[order.symbol]
         if params.order_qty is not None:
             if params.order_qty <= 0 or params.order_qty % rules.qty_increment != 0:
-                return "EGeneral:Invalid arguments:order_qty"
+                return errors.invalid("order_qty")
             if params.order_qty < rules.qty_min and params.order_qty > order.cum_qty:
-                return "EOrder:Order minimum not met"
+                return errors.ORDER_MINIMUM
         if params.limit_price is not None:
             if order.order_type not in LIMIT_PRICED:
-                return "EGeneral:Invalid arguments:limit_price"
+                return errors.invalid("limit_price")
             if order.order_type != "trailing-stop-limit":
                 if params.limit_price % rules.price_increment != 0:
-                    return "EOrder:Tick size check failed"
+                    return errors.TICK_SIZE
                 last = self.last(order.symbol)
                 if params.post_only and last is not None and not order.waits_for_trigger:
                     crosses = (
@@ -716,15 +715,15 @@ class Engine:
                         else last >= params.limit_price
                     )
                     if crosses:
-                        return "EOrder:Post only order"
+                        return errors.POST_ONLY_ORDER
         if params.trigger_price is not None:
             if not order.waits_for_trigger:
-                return "EGeneral:Invalid arguments:trigger_price"
+                return errors.invalid("trigger_price")
             kind = params.trigger_price_type or "static"
             if kind == "static" and params.trigger_price % rules.price_increment != 0:
-                return "EOrder:Tick size check failed"
+                return errors.TICK_SIZE
         if params.display_qty is not None and order.order_type != "iceberg":
-            return "EGeneral:Invalid arguments:display_qty"
+            return errors.invalid("display_qty")
         return None
 
     def _apply_amend(self, order: Order, params: AmendOrderParams, rules: PairRules) -> None:
@@ -755,13 +754,13 @@ class Engine:
             return [Refused(gate)]
         lists = [x for x in (params.order_id, params.cl_ord_id, params.order_userref) if x]
         if len(lists) != 1:
-            return [Refused("EGeneral:Invalid arguments:one of order_id, cl_ord_id, order_userref")]
+            return [Refused(errors.invalid("one of order_id, cl_ord_id, order_userref"))]
         answers: list[Cancelled | Refused] = []
         if params.order_userref:
             for ref in params.order_userref:
                 matches = [o for o in self._open() if o.order_userref == ref]
                 if not matches:
-                    answers.append(Refused("EOrder:Unknown order"))
+                    answers.append(Refused(errors.UNKNOWN_ORDER))
                 answers.extend(self._cancel_one(order, now) for order in matches)
             return answers
         for order_id in params.order_id or []:
@@ -772,13 +771,13 @@ class Engine:
 
     def _cancel_named(self, order: Order | None, now: datetime) -> Cancelled | Refused:
         if order is None:
-            return Refused("EOrder:Unknown order")
+            return Refused(errors.UNKNOWN_ORDER)
         return self._cancel_one(order, now)
 
     def _cancel_one(self, order: Order, now: datetime) -> Cancelled | Refused:
         age = (now - order.created).total_seconds()
         if not self._rates.charge(order.symbol, _cancel_cost(age), now):
-            return Refused("EOrder:Rate limit exceeded")
+            return Refused(errors.RATE_LIMIT)
         self._cancel(order, "User requested", now)
         return Cancelled(order_id=order.order_id, cl_ord_id=order.cl_ord_id)
 
@@ -798,7 +797,7 @@ class Engine:
     def cancel_after(self, timeout: int, now: datetime) -> DeadMan | Refused:
         """Arm (timeout > 0) or disarm (0) the dead man's switch; REST caps it under 86400 s."""
         if not 0 <= timeout < 86400:
-            return Refused("EGeneral:Invalid arguments:timeout")
+            return Refused(errors.invalid("timeout"))
         self._dead_man = now + timedelta(seconds=timeout) if timeout > 0 else None
         return DeadMan(current=now, trigger=self._dead_man)
 

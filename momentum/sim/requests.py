@@ -13,6 +13,8 @@ from typing import Final, Literal, TypeVar
 
 import msgspec
 
+from momentum.sim import errors
+
 __all__ = [
     "AddOrderParams",
     "AmendOrderParams",
@@ -203,14 +205,14 @@ def decode_params(raw: msgspec.Raw, kind: type[_P]) -> _P | str:
     try:
         loose = msgspec.json.decode(raw)
     except msgspec.DecodeError:
-        return "EGeneral:Invalid arguments:params must be JSON"
+        return errors.invalid("params must be JSON")
     problem = _string_number(loose)
     if problem is not None:
-        return f"EGeneral:Invalid arguments:{problem} must be a number"
+        return errors.invalid(f"{problem} must be a number")
     try:
         return msgspec.json.decode(raw, type=kind)
     except msgspec.ValidationError as exc:
-        return f"EGeneral:Invalid arguments:{exc}"
+        return errors.invalid(f"{exc}")
 
 
 def _string_number(value: object) -> str | None:

@@ -14,6 +14,7 @@ from typing import Final
 
 import msgspec
 
+from momentum.sim import errors
 from momentum.sim.auth import TOKEN_PATH, TokenDesk
 
 __all__ = ["RestServer"]
@@ -76,6 +77,6 @@ class RestServer:
         method, _, rest = request_line.partition(" ")
         path = rest.partition(" ")[0]
         if method != "POST" or path != TOKEN_PATH:
-            return "404 Not Found", b'{"error":["EGeneral:Unknown method"]}'
+            return "404 Not Found", msgspec.json.encode({"error": [errors.UNKNOWN_METHOD]})
         reply = self._desk.answer(path, headers, body, self._clock())
         return "200 OK", msgspec.json.encode(reply)

@@ -21,7 +21,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from momentum.sim import frames
+from momentum.sim import errors, frames
 from momentum.sim.auth import TokenDesk
 from momentum.sim.config import SimConfig
 from momentum.sim.connection import Connection, ExecutionsSubscription
@@ -415,7 +415,7 @@ class Simulator:
         try:
             envelope = msgspec.json.decode(raw, type=Envelope)
         except msgspec.DecodeError:
-            connection.push(_answer(None, time_in, error="EGeneral:Invalid arguments"))
+            connection.push(_answer(None, time_in, error=errors.INVALID_ARGUMENTS))
             return
         fault = self._take(envelope.method)
         if isinstance(fault, DropConnection) and not fault.applied:
@@ -449,17 +449,17 @@ class Simulator:
         if method == "ping":
             return [_pong(req_id, time_in)]
         if self._take_kind(InvalidTokenOnce) is not None:
-            return [_answer(envelope, time_in, error="EAPI:Invalid token")]
+            return [_answer(envelope, time_in, error=errors.INVALID_TOKEN)]
         if method in {"subscribe", "unsubscribe"}:
             return self._private_subscription(connection, envelope, time_in)
         if method not in _TRADING:
-            return [_answer(envelope, time_in, error="EGeneral:Invalid arguments:method")]
+            return [_answer(envelope, time_in, error=errors.invalid("method"))]
         if not self._desk.valid(_token(envelope.params), time_in):
-            return [_answer(envelope, time_in, error="EAPI:Invalid token")]
+            return [_answer(envelope, time_in, error=errors.INVALID_TOKEN)]
         if method in _ADDS:
             injected = self._take_kind(RateLimitNextAdd) or self._take_kind(RejectNextAdd)
             if isinstance(injected, RateLimitNextAdd):
-                return [_answer(envelope, time_in, error="EOrder:Rate limit exceeded")]
+                return [_answer(envelope, time_in, error=errors.RATE_LIMIT)]
             if isinstance(injected, RejectNextAdd):
                 return [_answer(envelope, time_in, error=injected.error)]
         return self._trade_method(envelope, time_in)
@@ -513,7 +513,7 @@ class Simulator:
                 switch = self._engine.cancel_after(after.timeout, time_in)
                 return [_dead_man_answer(envelope, time_in, switch)]
             case _:
-                return [_answer(envelope, time_in, error="EGeneral:Invalid arguments:method")]
+                return [_answer(envelope, time_in, error=errors.invalid("method"))]
 
     def _settle_later(self, placed: list[Placed]) -> None:
         if self.config.fill_latency <= 0:
@@ -537,17 +537,17 @@ class Simulator:
             connection.subscribed = True
             return [_answer(envelope, time_in, result={"channel": "heartbeat"})]
         if params.channel != "executions":
-            return [_answer(envelope, time_in, error="EGeneral:Invalid arguments:channel")]
+            return [_answer(envelope, time_in, error=errors.invalid("channel"))]
         if envelope.method == "unsubscribe":
             if connection.executions is None:
-                return [_answer(envelope, time_in, error="Subscription Not Found")]
+                return [_answer(envelope, time_in, error=errors.SUBSCRIPTION_NOT_FOUND)]
             self._desk.unpin(connection.executions.token)
             connection.executions = None
             return [_answer(envelope, time_in, result={"channel": "executions"})]
         if not self._desk.valid(params.token, time_in) or params.token is None:
-            return [_answer(envelope, time_in, error="EAPI:Invalid token")]
+            return [_answer(envelope, time_in, error=errors.INVALID_TOKEN)]
         if connection.executions is not None:
-            return [_answer(envelope, time_in, error="Already subscribed")]
+            return [_answer(envelope, time_in, error=errors.ALREADY_SUBSCRIBED)]
         self._desk.pin(params.token)
         subscription = ExecutionsSubscription(token=params.token, order_status=params.order_status)
         connection.executions = subscription
@@ -575,17 +575,17 @@ class Simulator:
         try:
             envelope = msgspec.json.decode(raw, type=Envelope)
         except msgspec.DecodeError:
-            connection.push(_answer(None, time_in, error="EGeneral:Invalid arguments"))
+            connection.push(_answer(None, time_in, error=errors.INVALID_ARGUMENTS))
             return
         if envelope.method == "ping":
             connection.push(_pong(envelope.req_id, time_in))
             return
         if envelope.method not in {"subscribe", "unsubscribe"}:
-            connection.push(_answer(envelope, time_in, error="EGeneral:Invalid arguments:method"))
+            connection.push(_answer(envelope, time_in, error=errors.invalid("method")))
             return
         params = decode_params(envelope.params, SubscribeParams)
         if isinstance(params, str) or params.channel != "ticker" or not params.symbol:
-            error = params if isinstance(params, str) else "EGeneral:Invalid arguments:channel"
+            error = params if isinstance(params, str) else errors.invalid("channel")
             connection.push(_answer(envelope, time_in, error=error))
             return
         for symbol in params.symbol:
@@ -603,9 +603,7 @@ class Simulator:
         if not self._engine.knows(symbol):
             # the live answer to an unknown pair (a public capture; the docs give no example)
             return [
-                _answer(
-                    envelope, time_in, error=f"Currency pair not supported {symbol}", symbol=symbol
-                )
+                _answer(envelope, time_in, error=errors.pair_not_supported(symbol), symbol=symbol)
             ]
         if envelope.method == "unsubscribe":
             connection.tickers.discard(symbol)
