@@ -79,7 +79,9 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
     sell holds qty of the base), so a second sell on coins a resting sell already holds is refused.
     Off: only the balance at fill time matters, so a stop and a take-profit sell may both rest.
 
+    `fill_latency`: seconds between a marketable order going live (`new`) and its first fill.
     `rate_threshold`/`rate_decay`: the per-pair trading counter (Starter: 60, 1 per second).
+    `maker_fee`/`taker_fee`: fee rates, charged in the quote currency (0 by default).
     `executions_before_answer`: send an order's `pending_new`/`new` reports before the method's
     answer (Kraken does not document the order; a client must cope with both).
     `seed`: makes order ids, exec ids and connection ids repeatable.

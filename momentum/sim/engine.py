@@ -37,6 +37,7 @@ from momentum.sim.checks import (
 from momentum.sim.config import PairRules, SimConfig
 from momentum.sim.frames import ExecReport, TickerData
 from momentum.sim.orders import LIMIT_PRICED, IdMaker, Order, OrderView
+from momentum.sim.ratelimit import RateCounter, amend_cost, cancel_cost
 from momentum.sim.requests import (
     AddOrderParams,
     AmendOrderParams,
@@ -133,40 +134,6 @@ class _Market:
     notional: Decimal = Decimal("0")
 
 
-class _RateCounter:
-    """The per-pair trading counter: costs add, it decays linearly, and over the threshold the
-    request is refused (docs.kraken.com/api/docs/guides/spot-ratelimits)."""
-
-    def __init__(self, threshold: float, decay: float) -> None:
-        self._threshold = threshold
-        self._decay = decay
-        self._levels: dict[str, tuple[float, datetime]] = {}
-
-    def level(self, symbol: str, now: datetime) -> float:
-        value, since = self._levels.get(symbol, (0.0, now))
-        return max(0.0, value - self._decay * (now - since).total_seconds())
-
-    def charge(self, symbol: str, cost: float, now: datetime) -> bool:
-        level = self.level(symbol, now)
-        if level + cost > self._threshold:
-            return False
-        self._levels[symbol] = (level + cost, now)
-        return True
-
-
-def _amend_cost(age: float) -> float:
-    # amend +1, plus +3/+2/+1 under 5/10/15 s -- docs.kraken.com/api/docs/guides/spot-ratelimits
-    return 1 + (3 if age < 5 else 2 if age < 10 else 1 if age < 15 else 0)
-
-
-def _cancel_cost(age: float) -> float:
-    # cancel +8/+6/+5/+4/+2/+1 under 5/10/15/45/90/300 s -- docs.kraken.com/api/docs/guides/spot-ratelimits
-    for limit, cost in ((5, 8), (10, 6), (15, 5), (45, 4), (90, 2), (300, 1)):
-        if age < limit:
-            return cost
-    return 0
-
-
 def _amount(value: object) -> Decimal:
     if isinstance(value, float) or not isinstance(value, Decimal | int | str):
         raise TypeError(f"balance {value!r}: use Decimal, int or str, never float")
@@ -190,7 +157,7 @@ class Engine:
         self._orders: dict[str, Order] = {}
         self._markets: dict[str, _Market] = {}
         self._trades: deque[ExecReport] = deque(maxlen=_SNAPSHOT_TRADES)
-        self._rates = _RateCounter(config.rate_threshold, config.rate_decay)
+        self._rates = RateCounter(config.rate_threshold, config.rate_decay)
         self._priority = 0
         self._dead_man: datetime | None = None
         self.status: System = "online"
@@ -674,7 +641,7 @@ class Engine:
         if problem is not None:
             return Refused(problem)
         age = (now - order.created).total_seconds()
-        if not self._rates.charge(order.symbol, _amend_cost(age), now):
+        if not self._rates.charge(order.symbol, amend_cost(age), now):
             return Refused(errors.RATE_LIMIT)
         rules = self._pairs[order.symbol]
         before = (order.order_qty, order.limit_price, order.active_limit, order.trigger_price)
@@ -776,7 +743,7 @@ class Engine:
 
     def _cancel_one(self, order: Order, now: datetime) -> Cancelled | Refused:
         age = (now - order.created).total_seconds()
-        if not self._rates.charge(order.symbol, _cancel_cost(age), now):
+        if not self._rates.charge(order.symbol, cancel_cost(age), now):
             return Refused(errors.RATE_LIMIT)
         self._cancel(order, "User requested", now)
         return Cancelled(order_id=order.order_id, cl_ord_id=order.cl_ord_id)

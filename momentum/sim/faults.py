@@ -50,7 +50,8 @@ class NoAnswer(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CloseConnection(msgspec.Struct, frozen=True, kw_only=True):
-    """Close every private connection now: 1001 and 1011 with a close frame, 1006 by aborting."""
+    """Close every private connection now (every public one with `public=True`): 1001 and 1011
+    with a close frame, 1006 by aborting the TCP connection."""
 
     code: Literal[1001, 1006, 1011]
     public: bool = False

@@ -16,20 +16,16 @@ from types import TracebackType
 from typing import Final, Self, TypeAlias, assert_never
 
 import msgspec
-from msgspec import UNSET
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from momentum.sim import errors, frames
+from momentum.sim import answers, errors, frames
 from momentum.sim.auth import TokenDesk
 from momentum.sim.config import SimConfig
 from momentum.sim.connection import Connection, ExecutionsSubscription
 from momentum.sim.engine import (
     AssetBalance,
-    Cancelled,
-    Changed,
-    DeadMan,
     Engine,
     Placed,
     Refused,
@@ -52,7 +48,7 @@ from momentum.sim.faults import (
     RefuseToken,
     RejectNextAdd,
 )
-from momentum.sim.frames import Answer, Executions, Status, StatusData, Ticker
+from momentum.sim.frames import Executions, Status, StatusData, Ticker
 from momentum.sim.orders import IdMaker, OrderView
 from momentum.sim.paths import Tick
 from momentum.sim.requests import (
@@ -415,30 +411,30 @@ class Simulator:
         try:
             envelope = msgspec.json.decode(raw, type=Envelope)
         except msgspec.DecodeError:
-            connection.push(_answer(None, time_in, error=errors.INVALID_ARGUMENTS))
+            connection.push(answers.answer(None, time_in, error=errors.INVALID_ARGUMENTS))
             return
         fault = self._take(envelope.method)
         if isinstance(fault, DropConnection) and not fault.applied:
             connection.abort()
             return
-        answers = self._answer_private(connection, envelope, time_in)
+        replies = self._answer_private(connection, envelope, time_in)
         if isinstance(fault, DropConnection):
             connection.abort()
-            answers = []
+            replies = []
         elif isinstance(fault, NoAnswer):
-            answers = []
+            replies = []
         elif isinstance(fault, AnswerLate):
-            delayed = list(answers)
+            delayed = list(replies)
 
             def answer_late() -> None:
                 for answer in delayed:
                     connection.push(answer)
 
             self._later(fault.delay, answer_late)
-            answers = []
+            replies = []
         if self.config.executions_before_answer:
             self._flush()
-        for answer in answers:
+        for answer in replies:
             connection.push(answer)
         self._flush()
 
@@ -447,21 +443,21 @@ class Simulator:
     ) -> list[bytes]:
         method, req_id = envelope.method, envelope.req_id
         if method == "ping":
-            return [_pong(req_id, time_in)]
+            return [answers.pong(req_id, time_in)]
         if self._take_kind(InvalidTokenOnce) is not None:
-            return [_answer(envelope, time_in, error=errors.INVALID_TOKEN)]
+            return [answers.answer(envelope, time_in, error=errors.INVALID_TOKEN)]
         if method in {"subscribe", "unsubscribe"}:
             return self._private_subscription(connection, envelope, time_in)
         if method not in _TRADING:
-            return [_answer(envelope, time_in, error=errors.invalid("method"))]
+            return [answers.answer(envelope, time_in, error=errors.invalid("method"))]
         if not self._desk.valid(_token(envelope.params), time_in):
-            return [_answer(envelope, time_in, error=errors.INVALID_TOKEN)]
+            return [answers.answer(envelope, time_in, error=errors.INVALID_TOKEN)]
         if method in _ADDS:
             injected = self._take_kind(RateLimitNextAdd) or self._take_kind(RejectNextAdd)
             if isinstance(injected, RateLimitNextAdd):
-                return [_answer(envelope, time_in, error=errors.RATE_LIMIT)]
+                return [answers.answer(envelope, time_in, error=errors.RATE_LIMIT)]
             if isinstance(injected, RejectNextAdd):
-                return [_answer(envelope, time_in, error=injected.error)]
+                return [answers.answer(envelope, time_in, error=injected.error)]
         return self._trade_method(envelope, time_in)
 
     def _trade_method(self, envelope: Envelope, time_in: datetime) -> list[bytes]:
@@ -470,50 +466,52 @@ class Simulator:
             case "add_order":
                 params = decode_params(envelope.params, AddOrderParams)
                 if isinstance(params, str):
-                    return [_answer(envelope, time_in, error=params)]
+                    return [answers.answer(envelope, time_in, error=params)]
                 placed = self._engine.add_order(params, time_in, settle=settle)
                 if isinstance(placed, Placed):
                     self._settle_later([placed])
-                return [_placed_answer(envelope, time_in, placed)]
+                return [answers.placed_answer(envelope, time_in, placed)]
             case "batch_add":
                 batch = decode_params(envelope.params, BatchAddParams)
                 if isinstance(batch, str):
-                    return [_answer(envelope, time_in, error=batch)]
+                    return [answers.answer(envelope, time_in, error=batch)]
                 result = self._engine.batch_add(batch, time_in, settle=settle)
                 if isinstance(result, Refused):
-                    return [_answer(envelope, time_in, error=result.error)]
+                    return [answers.answer(envelope, time_in, error=result.error)]
                 self._settle_later(result)
-                return [_answer(envelope, time_in, result=[_placed(p) for p in result])]
+                return [
+                    answers.answer(envelope, time_in, result=[answers.placed(p) for p in result])
+                ]
             case "amend_order":
                 amend = decode_params(envelope.params, AmendOrderParams)
                 if isinstance(amend, str):
-                    return [_answer(envelope, time_in, error=amend)]
+                    return [answers.answer(envelope, time_in, error=amend)]
                 changed = self._engine.amend_order(amend, time_in)
-                return [_changed_answer(envelope, time_in, changed)]
+                return [answers.changed_answer(envelope, time_in, changed)]
             case "cancel_order":
                 cancel = decode_params(envelope.params, CancelOrderParams)
                 if isinstance(cancel, str):
-                    return [_answer(envelope, time_in, error=cancel)]
+                    return [answers.answer(envelope, time_in, error=cancel)]
                 return [
-                    _cancelled_answer(envelope, time_in, outcome)
+                    answers.cancelled_answer(envelope, time_in, outcome)
                     for outcome in self._engine.cancel_order(cancel, time_in)
                 ]
             case "cancel_all":
                 everything = decode_params(envelope.params, CancelAllParams)
                 if isinstance(everything, str):
-                    return [_answer(envelope, time_in, error=everything)]
+                    return [answers.answer(envelope, time_in, error=everything)]
                 count = self._engine.cancel_all(time_in)
                 if isinstance(count, Refused):
-                    return [_answer(envelope, time_in, error=count.error)]
-                return [_answer(envelope, time_in, result={"count": count})]
+                    return [answers.answer(envelope, time_in, error=count.error)]
+                return [answers.answer(envelope, time_in, result={"count": count})]
             case "cancel_all_orders_after":
                 after = decode_params(envelope.params, CancelAfterParams)
                 if isinstance(after, str):
-                    return [_answer(envelope, time_in, error=after)]
+                    return [answers.answer(envelope, time_in, error=after)]
                 switch = self._engine.cancel_after(after.timeout, time_in)
-                return [_dead_man_answer(envelope, time_in, switch)]
+                return [answers.dead_man_answer(envelope, time_in, switch)]
             case _:
-                return [_answer(envelope, time_in, error=errors.invalid("method"))]
+                return [answers.answer(envelope, time_in, error=errors.invalid("method"))]
 
     def _settle_later(self, placed: list[Placed]) -> None:
         if self.config.fill_latency <= 0:
@@ -532,27 +530,27 @@ class Simulator:
     ) -> list[bytes]:
         params = decode_params(envelope.params, SubscribeParams)
         if isinstance(params, str):
-            return [_answer(envelope, time_in, error=params)]
+            return [answers.answer(envelope, time_in, error=params)]
         if params.channel == "heartbeat":
             connection.subscribed = True
-            return [_answer(envelope, time_in, result={"channel": "heartbeat"})]
+            return [answers.answer(envelope, time_in, result={"channel": "heartbeat"})]
         if params.channel != "executions":
-            return [_answer(envelope, time_in, error=errors.invalid("channel"))]
+            return [answers.answer(envelope, time_in, error=errors.invalid("channel"))]
         if envelope.method == "unsubscribe":
             if connection.executions is None:
-                return [_answer(envelope, time_in, error=errors.SUBSCRIPTION_NOT_FOUND)]
+                return [answers.answer(envelope, time_in, error=errors.SUBSCRIPTION_NOT_FOUND)]
             self._desk.unpin(connection.executions.token)
             connection.executions = None
-            return [_answer(envelope, time_in, result={"channel": "executions"})]
+            return [answers.answer(envelope, time_in, result={"channel": "executions"})]
         if not self._desk.valid(params.token, time_in) or params.token is None:
-            return [_answer(envelope, time_in, error=errors.INVALID_TOKEN)]
+            return [answers.answer(envelope, time_in, error=errors.INVALID_TOKEN)]
         if connection.executions is not None:
-            return [_answer(envelope, time_in, error=errors.ALREADY_SUBSCRIBED)]
+            return [answers.answer(envelope, time_in, error=errors.ALREADY_SUBSCRIBED)]
         self._desk.pin(params.token)
         subscription = ExecutionsSubscription(token=params.token, order_status=params.order_status)
         connection.executions = subscription
         connection.subscribed = True
-        ack = _answer(
+        ack = answers.answer(
             envelope,
             time_in,
             result={
@@ -575,18 +573,18 @@ class Simulator:
         try:
             envelope = msgspec.json.decode(raw, type=Envelope)
         except msgspec.DecodeError:
-            connection.push(_answer(None, time_in, error=errors.INVALID_ARGUMENTS))
+            connection.push(answers.answer(None, time_in, error=errors.INVALID_ARGUMENTS))
             return
         if envelope.method == "ping":
-            connection.push(_pong(envelope.req_id, time_in))
+            connection.push(answers.pong(envelope.req_id, time_in))
             return
         if envelope.method not in {"subscribe", "unsubscribe"}:
-            connection.push(_answer(envelope, time_in, error=errors.invalid("method")))
+            connection.push(answers.answer(envelope, time_in, error=errors.invalid("method")))
             return
         params = decode_params(envelope.params, SubscribeParams)
         if isinstance(params, str) or params.channel != "ticker" or not params.symbol:
             error = params if isinstance(params, str) else errors.invalid("channel")
-            connection.push(_answer(envelope, time_in, error=error))
+            connection.push(answers.answer(envelope, time_in, error=error))
             return
         for symbol in params.symbol:
             for frame in self._ticker_subscription(connection, envelope, params, symbol, time_in):
@@ -603,11 +601,15 @@ class Simulator:
         if not self._engine.knows(symbol):
             # the live answer to an unknown pair (a public capture; the docs give no example)
             return [
-                _answer(envelope, time_in, error=errors.pair_not_supported(symbol), symbol=symbol)
+                answers.answer(
+                    envelope, time_in, error=errors.pair_not_supported(symbol), symbol=symbol
+                )
             ]
         if envelope.method == "unsubscribe":
             connection.tickers.discard(symbol)
-            return [_answer(envelope, time_in, result={"channel": "ticker", "symbol": symbol})]
+            return [
+                answers.answer(envelope, time_in, result={"channel": "ticker", "symbol": symbol})
+            ]
         snapshot = params.snapshot is not False
         connection.tickers.add(symbol)
         connection.subscribed = True
@@ -617,14 +619,11 @@ class Simulator:
             "snapshot": snapshot,
             "symbol": symbol,
         }
-        out = [_answer(envelope, time_in, result=result)]
+        out = [answers.answer(envelope, time_in, result=result)]
         data = self._engine.ticker(symbol)
         if snapshot and data is not None:
             out.append(frames.encode(Ticker(type="snapshot", data=[data])))
         return out
-
-
-# --- answers --------------------------------------------------------------------------------------
 
 
 def _decimal(value: Decimal | int | str) -> Decimal:
@@ -639,79 +638,3 @@ def _token(params: msgspec.Raw) -> object:
         if isinstance(loose, dict):
             return loose.get("token")
     return None
-
-
-def _answer(
-    envelope: Envelope | None,
-    time_in: datetime,
-    *,
-    result: object = UNSET,
-    error: str | None = None,
-    symbol: str | None = None,
-) -> bytes:
-    return frames.encode(
-        Answer(
-            method=envelope.method if envelope is not None else UNSET,
-            req_id=envelope.req_id
-            if envelope is not None and envelope.req_id is not None
-            else UNSET,
-            result=result,
-            error=error if error is not None else UNSET,
-            success=error is None,
-            symbol=symbol if symbol is not None else UNSET,
-            time_in=frames.rfc3339(time_in),
-            time_out=frames.rfc3339(_now()),
-        )
-    )
-
-
-def _pong(req_id: int | None, time_in: datetime) -> bytes:
-    pong: dict[str, object] = {"method": "pong"}
-    if req_id is not None:
-        pong["req_id"] = req_id
-    pong["time_in"] = frames.rfc3339(time_in)
-    pong["time_out"] = frames.rfc3339(_now())
-    return frames.encode(pong)
-
-
-def _placed(placed: Placed) -> dict[str, object]:
-    result: dict[str, object] = {"order_id": placed.order_id}
-    if placed.cl_ord_id is not None:
-        result["cl_ord_id"] = placed.cl_ord_id
-    if placed.order_userref is not None:
-        result["order_userref"] = placed.order_userref
-    return result
-
-
-def _placed_answer(envelope: Envelope, time_in: datetime, outcome: Placed | Refused) -> bytes:
-    if isinstance(outcome, Refused):
-        return _answer(envelope, time_in, error=outcome.error)
-    return _answer(envelope, time_in, result=_placed(outcome))
-
-
-def _changed_answer(envelope: Envelope, time_in: datetime, outcome: Changed | Refused) -> bytes:
-    if isinstance(outcome, Refused):
-        return _answer(envelope, time_in, error=outcome.error)
-    result: dict[str, object] = {"amend_id": outcome.amend_id}
-    if outcome.order_id is not None:
-        result["order_id"] = outcome.order_id
-    if outcome.cl_ord_id is not None:
-        result["cl_ord_id"] = outcome.cl_ord_id
-    return _answer(envelope, time_in, result=result)
-
-
-def _cancelled_answer(envelope: Envelope, time_in: datetime, outcome: Cancelled | Refused) -> bytes:
-    if isinstance(outcome, Refused):
-        return _answer(envelope, time_in, error=outcome.error)
-    result: dict[str, object] = {"order_id": outcome.order_id}
-    if outcome.cl_ord_id is not None:
-        result["cl_ord_id"] = outcome.cl_ord_id
-    return _answer(envelope, time_in, result=result)
-
-
-def _dead_man_answer(envelope: Envelope, time_in: datetime, outcome: DeadMan | Refused) -> bytes:
-    if isinstance(outcome, Refused):
-        return _answer(envelope, time_in, error=outcome.error)
-    trigger = frames.rfc3339_seconds(outcome.trigger) if outcome.trigger is not None else "0"
-    result = {"currentTime": frames.rfc3339_seconds(outcome.current), "triggerTime": trigger}
-    return _answer(envelope, time_in, result=result)
