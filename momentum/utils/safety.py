@@ -221,7 +221,9 @@ def notional_refusal(
     notional = _EXACT.multiply(in_quote, rate)
     if notional <= cap:
         return None
-    worth = "" if priced_in == currency else f", worth {text(notional)} {currency} at {text(rate)}"
+    worth = ""
+    if priced_in != currency:
+        worth = f", worth {text(notional)} {currency} at {text(rate)} {currency} per {priced_in}"
     if scope:
         figures = f"the {scope}'s buy legs total {text(in_quote)} {priced_in}{worth}"
         return _over(figures, notional, context, None, "send fewer or smaller buys")
@@ -362,11 +364,11 @@ def check_batch(
                     )
                 )
             seen.setdefault(order.cl_ord_id, index)
-    if all_sound and len(symbols) == 1 and len(legs) > 1:
+    if all_sound and len(symbols) == 1:
         symbol = next(iter(symbols))
-        total = notional_refusal(legs, symbol if isinstance(symbol, str) else None, context,
-                                 scope="batch")  # fmt: skip
-        problems.extend(() if total is None else (total,))
+        problems.extend(
+            _together(legs, symbol if isinstance(symbol, str) else None, context, "batch")
+        )
     if context.req_id is not None and context.req_id not in INT32:
         problems.append(InputInvalid(field="req_id", given=str(context.req_id),
                                      accepted="a signed 32-bit integer"))  # fmt: skip
@@ -385,6 +387,17 @@ def _prefixed(problem: Problem, prefix: str) -> Problem:
             return problem
         case _:
             assert_never(problem)
+
+
+def _together(
+    legs: Sequence[BuyLeg], symbol: str | None, context: Context, scope: str
+) -> tuple[GuardRefused, ...]:
+    """The cap over the buy legs of several orders that go out together. Only a known total over
+    the cap is reported here: a leg whose figure is unknown is refused on its own already."""
+    if len(legs) < 2:
+        return ()
+    total = notional_refusal(legs, symbol, context, scope=scope)
+    return () if total is None or total.detail is None else (total,)
 
 
 TakeProfitLeg = TakeProfitClose | TakeProfitLimitClose | LimitClose
@@ -455,9 +468,7 @@ def check_bracket(
     )
     if first_sound and second_sound:
         legs = (*buy_legs(protected, context.knobs), *buy_legs(take, context.knobs))
-        if len(legs) > 1:
-            total = notional_refusal(legs, entry.symbol, context, scope="bracket")
-            problems.extend(() if total is None else (total,))
+        problems.extend(_together(legs, entry.symbol, context, "bracket"))
     return Failure(tuple(problems)) if problems else Success((protected, take))
 
 

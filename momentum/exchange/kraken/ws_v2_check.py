@@ -146,7 +146,7 @@ def _check_batch(batch: BatchAdd, context: Context, beside: Beside) -> tuple[Pro
     found.extend(deadline_problems(params.deadline, context.now, "params.deadline"))
     intents: list[OrderIntent] = []
     for index, order in enumerate(params.orders):
-        fields = msgspec.structs.asdict(order)
+        fields = {k: v for k, v in msgspec.structs.asdict(order).items() if v is not UNSET}
         fields |= {"order_type": order.__struct_config__.tag, "symbol": params.symbol}
         single = AddOrder(params=msgspec.convert(fields, AddOrderParams))
         match intent_of(single, ref_price=beside.ref_price):
