@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -29,7 +29,9 @@ def probe(cwd: Path, *args: str, env: dict[str, str] | None = None,
     )  # fmt: skip
 
 
-def check(tmp_path: Path, message: Any, *flags: str, **env: str) -> subprocess.CompletedProcess[str]:
+def check(
+    tmp_path: Path, message: Any, *flags: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     text = message if isinstance(message, str) else json.dumps(message)
     (tmp_path / "message.json").write_text(text)
     return probe(tmp_path, "--check", "message.json", *flags, env=env)
@@ -95,7 +97,9 @@ class TestCheckTakesTheContextFlags:
 
     @pytest.mark.parametrize("flag", [["--qty", "1"], ["--validate", "0"], ["--snap", "1"],
                                       ["--limit", "1"], ["--req_id", "5"]])  # fmt: skip
-    def test_a_flag_the_message_itself_says_is_refused(self, tmp_path: Path, flag: list[str]) -> None:
+    def test_a_flag_the_message_itself_says_is_refused(
+        self, tmp_path: Path, flag: list[str]
+    ) -> None:
         message = {"method": "add_order", "params": order(symbol="BTC/USD", validate=True)}
         run = check(tmp_path, message, *flag)
         assert (run.returncode, run.stdout) == (2, "")
@@ -120,7 +124,16 @@ class TestDuplicateKeys:
 
 
 class TestQuoteCurrency:
-    ETH_BTC = ["--symbol", "ETH/BTC", "--side", "buy", "--qty", "1", "--limit", "0.05"]
+    ETH_BTC: ClassVar[list[str]] = [
+        "--symbol",
+        "ETH/BTC",
+        "--side",
+        "buy",
+        "--qty",
+        "1",
+        "--limit",
+        "0.05",
+    ]
 
     def test_a_buy_quoted_in_btc_needs_its_rate(self, tmp_path: Path) -> None:
         run = probe(tmp_path, *self.ETH_BTC)
@@ -137,7 +150,9 @@ class TestQuoteCurrency:
         assert run.returncode == code
 
     def test_notional_ccy_sets_the_caps_currency(self, tmp_path: Path) -> None:
-        run = probe(tmp_path, *self.ETH_BTC, env={"NOTIONAL_CCY": "BTC", "ENTRY_MAX_NOTIONAL": "0.05"})
+        run = probe(
+            tmp_path, *self.ETH_BTC, env={"NOTIONAL_CCY": "BTC", "ENTRY_MAX_NOTIONAL": "0.05"}
+        )
         assert (run.returncode, run.stderr) == (0, "")
 
     def test_check_takes_the_rate_too(self, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from tests.helpers import NOW, D, context
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ADD_EXAMPLES = json.loads((FIXTURES / "ws_v2_add_order_doc_examples.json").read_text())
 AMEND_EXAMPLES = json.loads((FIXTURES / "ws_v2_amend_order_doc_examples.json").read_text())
-LIVE_WIDE = {"allow_live": True, "entry_max_notional": D("1000000")}
+LIVE_WIDE: dict[str, Any] = {"allow_live": True, "entry_max_notional": D("1000000")}
 
 
 _JSON = msgspec.json.Encoder(decimal_format="number")  # Decimals as JSON numbers, digits kept
@@ -203,7 +203,7 @@ class TestDuplicateKeys:
 class TestEveryProblemAtOnce:
     def test_decoding_reports_every_problem_of_the_form(self) -> None:
         message = add(colour="red", post_only="yes", flavour=1)
-        assert [p.given for p in check(message)] == [
+        assert [p.given for p in check(message) if isinstance(p, InputInvalid)] == [
             "Object contains unknown field `colour` - at `$.params`",
             "Expected `bool`, got `str` - at `$.params.post_only`",
             "Object contains unknown field `flavour` - at `$.params`",
@@ -268,7 +268,7 @@ def _legs_in_quote(order: dict[str, Any], ref: Decimal | None) -> Decimal:
         return max(cost, D(str(order.get("cash_order_qty", 0))))
     close = order.get("conditional")
     if close is None:
-        return D(0)
+        return Decimal(0)
     price = close.get("limit_price") or close.get("trigger_price")
     return D(str(order["order_qty"])) * D(str(price))
 
@@ -277,20 +277,20 @@ def _in_cap_currency(total: Decimal, symbol: str, ctx: Context) -> Decimal:
     if total == 0:
         return total  # no buy leg: nothing to convert, and no rate needed
     quote = symbol.partition("/")[2]
-    rate = D(1) if quote == ctx.knobs.notional_ccy else ctx.quote_rates[quote]
+    rate = Decimal(1) if quote == ctx.knobs.notional_ccy else ctx.quote_rates[quote]
     return total * rate
 
 
 _contexts = st.builds(
     lambda cap, ccy, rates: context(
         entry_max_notional=cap, notional_ccy=ccy, quote_rates=rates, allow_live=True
-    ),  # fmt: skip
+    ),
     st.decimals(min_value=D("1"), max_value=D("500"), places=0),
     st.sampled_from(["USD", "EUR"]),
     st.dictionaries(
         st.sampled_from(["USD", "EUR", "BTC"]),
         st.decimals(min_value=D("0.5"), max_value=D("2"), places=1),
-    ),  # fmt: skip
+    ),
 )
 
 
@@ -310,7 +310,7 @@ def test_nothing_check_passes_has_buy_legs_over_the_cap(
         message["params"]["symbol"] = symbol
     if check(message, ctx, ref_price=ref) != ():
         return
-    total = sum((_legs_in_quote(order, ref) for order in orders), D(0))
+    total = sum((_legs_in_quote(order, ref) for order in orders), Decimal(0))
     at_risk = _in_cap_currency(total, symbol, ctx)
     target(float(at_risk / ctx.knobs.entry_max_notional))  # search towards the cap
     assert at_risk <= ctx.knobs.entry_max_notional
@@ -331,11 +331,12 @@ def test_no_amend_check_passes_puts_more_than_the_cap_at_risk(
     )
 
 
-@given(_contexts, st.sampled_from(["buy", "sell"]), _qtys, _prices, _prices, _prices)
+@given(_contexts, st.sampled_from(["buy", "sell"]), _qtys, st.tuples(_prices, _prices, _prices))
 def test_no_bracket_that_builds_puts_more_than_the_cap_at_risk(
-    ctx: Context, side: str, qty: Decimal, entry: Decimal, stop: Decimal, take: Decimal
+    ctx: Context, side: str, qty: Decimal, prices: tuple[Decimal, Decimal, Decimal]
 ) -> None:
     """A bracket's two messages, both of which may fill, stay within the cap together."""
+    entry, stop, take = prices
     order = LimitOrder(symbol="BTC/USD", side="buy" if side == "buy" else "sell", qty=qty,
                        limit_price=entry)  # fmt: skip
     plan = bracket_plan(
