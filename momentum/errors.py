@@ -14,9 +14,11 @@ No problem carries a token, a key or any value read from `.env`: the core never 
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Final, Literal, assert_never
+from typing import Final, Literal, TypeVar, assert_never
 
 import msgspec
+from returns.methods import partition
+from returns.result import Result
 
 __all__ = [
     "BelowMinimum",
@@ -28,9 +30,11 @@ __all__ = [
     "KnobInvalid",
     "Notional",
     "OffGrid",
+    "OrderProblem",
     "Problem",
     "TooPrecise",
     "exit_code",
+    "gather",
     "named",
     "render",
     "show",
@@ -170,6 +174,24 @@ class GuardRefused(_Problem, frozen=True, kw_only=True, tag="guard_refused"):
 
 
 Problem = InputInvalid | KnobInvalid | GuardRefused
+"""Every problem the core reports."""
+
+OrderProblem = InputInvalid | GuardRefused
+"""What a builder can answer: no knob can be wrong once the caller holds `Knobs`."""
+
+_P = TypeVar("_P", bound=Problem)
+
+
+def gather(*results: Result[object, tuple[_P, ...]]) -> tuple[_P, ...]:
+    """Every problem of several results, in order (returns' `partition`, keeping the failures):
+    how independent steps report everything at once.
+
+    >>> from returns.result import Failure, Success
+    >>> [p.field for p in gather(Success(1), Failure((InputInvalid(field="a", given="", accepted=""),)))]
+    ['a']
+    """
+    _, failures = partition(results)
+    return tuple(problem for found in failures for problem in found)
 
 
 def render(problem: Problem) -> str:

@@ -217,12 +217,12 @@ class TestSnapHelpers:
         assert snap(D("1.025"), D("0.05"), "half_even") == D("1.00")
 
     def test_a_price_that_would_round_to_zero_is_refused(self) -> None:
-        assert snap_price(D("0.01"), PAIR, "down").failure().field == "price"
+        assert [p.field for p in snap_price(D("0.01"), PAIR, "down").failure()] == ["price"]
         assert snap_price(D("0.01"), PAIR, "up").unwrap() == D("0.05")
 
     def test_a_quantity_that_would_round_under_the_minimum_is_refused(self) -> None:
         assert snap_qty(D("1.9"), PAIR, "down").unwrap() == D("1.5")
-        assert snap_qty(D("1.4"), PAIR, "down").failure().field == "qty"
+        assert [p.field for p in snap_qty(D("1.4"), PAIR, "down").failure()] == ["qty"]
 
     def test_snapped_values_carry_no_trailing_zeros(self) -> None:
         assert str(snap_qty(D("0.001000004"), BTC, "down").unwrap()) == "0.001"

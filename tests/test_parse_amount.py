@@ -26,5 +26,5 @@ def test_plain_decimal_text_is_read_exactly(text: str, value: str) -> None:
 
 @pytest.mark.parametrize("text", REFUSED)
 def test_anything_else_is_refused_with_the_flag_and_the_text(text: str) -> None:
-    problem = parse_amount(text, "--qty").failure()
+    (problem,) = parse_amount(text, "--qty").failure()
     assert problem.render() == f"--qty: {text!r}; use a decimal number such as 0.001 or 28440"

@@ -178,7 +178,7 @@ def test_scheduled_times_go_out_in_utc_whatever_the_host_clock_says() -> None:
 def test_a_message_with_an_unreadable_time_is_named_when_read_back() -> None:
     message = render_add_order(limit(), context())
     bad = AddOrder(params=msgspec.structs.replace(message.params, effective_time="tomorrow"))
-    found = intent_of(bad).failure()
+    (found,) = intent_of(bad).failure()
     assert found.render() == (
         "params.effective_time: 'tomorrow'; use RFC 3339 to the second, such as "
         "2026-12-01T00:00:00Z"

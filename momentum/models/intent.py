@@ -74,23 +74,24 @@ AMOUNT_ACCEPTED: Final = "a decimal number such as 0.001 or 28440"
 EXACT: Final = DecimalContext(prec=100)
 
 
-def parse_amount(text: str, field: str) -> Result[Decimal, InputInvalid]:
+def parse_amount(text: str, field: str) -> Result[Decimal, tuple[InputInvalid, ...]]:
     """Parse a price or quantity from text straight into an exact `Decimal` (no float involved).
 
     Only finiteness and syntax are checked here; sign and size rules belong to the checks.
 
     >>> parse_amount("0.001", "--qty")
     <Success: 0.001>
-    >>> parse_amount("nan", "--qty").failure().render()
+    >>> parse_amount("nan", "--qty").failure()[0].render()
     "--qty: 'nan'; use a decimal number such as 0.001 or 28440"
     """
     stripped = text.strip()
+    refused = (InputInvalid(field=field, given=show(text), accepted=AMOUNT_ACCEPTED),)
     if _AMOUNT_TEXT.fullmatch(stripped) is None:
-        return Failure(InputInvalid(field=field, given=show(text), accepted=AMOUNT_ACCEPTED))
+        return Failure(refused)
     try:
         return Success(Decimal(stripped))
     except InvalidOperation:  # unreachable for text the pattern admits; kept so nothing raises
-        return Failure(InputInvalid(field=field, given=show(text), accepted=AMOUNT_ACCEPTED))
+        return Failure(refused)
 
 
 # RFC 3339 date-time: every field two digits (four for the year), a T, an offset or Z -- RFC 3339

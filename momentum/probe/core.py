@@ -22,7 +22,15 @@ from typing import Literal, assert_never
 import msgspec
 from returns.result import Failure, Result, Success
 
-from momentum.errors import GuardRefused, InputInvalid, KnobInvalid, Problem, named
+from momentum.errors import (
+    GuardRefused,
+    InputInvalid,
+    KnobInvalid,
+    OrderProblem,
+    Problem,
+    gather,
+    named,
+)
 from momentum.exchange.kraken.parity import parity
 from momentum.exchange.kraken.rest_payloads import RestAddOrder, build_rest_add_order, urlencoded
 from momentum.exchange.kraken.ws_v2_check import Beside, check_message
@@ -65,12 +73,7 @@ def probe_message(
                 lambda problems: to_flags(problems, ok_request.flag_of)
             )
         case _:
-            merged: tuple[Problem, ...] = (
-                *request.swap().value_or(()),
-                *knobs.swap().value_or(()),
-                *instruments.swap().value_or(()),
-            )
-            return Failure(merged)
+            return Failure(gather(request, knobs, instruments))
 
 
 def _build(
@@ -137,19 +140,16 @@ def _rest(
                 return Success((body.encode(), ()))
             return Success((msgspec.json.encode(dict(fields.fields)), (body,)))
         case _:
-            merged = (*ws.swap().value_or(()), *rest.swap().value_or(()))
-            unique = tuple(dict.fromkeys(merged))
-            return Failure(unique)
+            return Failure(tuple(dict.fromkeys(gather(ws, rest))))
 
 
-def _both(messages: tuple[AddOrder, AddOrder]) -> Result[bytes, tuple[Problem, ...]]:
+def _both(messages: tuple[AddOrder, AddOrder]) -> Result[bytes, tuple[OrderProblem, ...]]:
     first, second = (encode(message) for message in messages)
     match first, second:
         case Success(bytes() as one), Success(bytes() as two):
             return Success(b"[" + one + b"," + two + b"]")
         case _:
-            found = (first.swap().value_or(None), second.swap().value_or(None))
-            return Failure(tuple(problem for problem in found if problem is not None))
+            return Failure(gather(first, second))
 
 
 def to_flags(problems: tuple[Problem, ...], flag_of: Mapping[str, str]) -> tuple[Problem, ...]:
@@ -200,4 +200,4 @@ def check_text(
             beside = Beside(ref_price=request.ref_price, side=request.side, symbol=request.symbol)
             return to_flags(check_message(data, context, beside), request.flag_of)
         case _:
-            return (*knobs.swap().value_or(()), *instruments.swap().value_or(()))
+            return gather(knobs, instruments)

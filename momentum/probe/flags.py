@@ -89,7 +89,7 @@ def _decimal(text: str, flag: str) -> Decimal | InputInvalid:
     match parse_amount(text, flag):
         case Success(Decimal() as value):
             return value
-        case Failure(InputInvalid() as problem):
+        case Failure((InputInvalid() as problem, *_)):
             return problem
         case _:  # unreachable: parse_amount answers one of the two
             return InputInvalid(field=flag, given=show(text), accepted="a decimal number")

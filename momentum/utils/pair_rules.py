@@ -145,7 +145,7 @@ def _tidy(value: Decimal) -> Decimal:
 
 def snap_price(
     price: Decimal, instrument: Instrument, direction: Direction
-) -> Result[Decimal, InputInvalid]:
+) -> Result[Decimal, tuple[InputInvalid, ...]]:
     """A price on the pair's tick grid; refused where the result would be zero.
 
     The result carries no trailing zeros: it is what goes on the wire.
@@ -154,27 +154,31 @@ def snap_price(
     if snapped > 0:
         return Success(snapped)
     return Failure(
-        InputInvalid(
-            field="price",
-            given=f"{_text(price)} rounds {direction} to {_text(snapped)}",
-            accepted=f"a price of at least one tick ({_text(instrument.price_increment)})",
+        (
+            InputInvalid(
+                field="price",
+                given=f"{_text(price)} rounds {direction} to {_text(snapped)}",
+                accepted=f"a price of at least one tick ({_text(instrument.price_increment)})",
+            ),
         )
     )
 
 
 def snap_qty(
     qty: Decimal, instrument: Instrument, direction: Direction
-) -> Result[Decimal, InputInvalid]:
+) -> Result[Decimal, tuple[InputInvalid, ...]]:
     """A quantity on the pair's lot grid; refused where the result is under the pair's minimum."""
     snapped = _tidy(snap(qty, instrument.qty_increment, direction))
     if snapped > 0 and snapped >= instrument.qty_min:
         return Success(snapped)
     return Failure(
-        InputInvalid(
-            field="qty",
-            given=f"{_text(qty)} rounds {direction} to {_text(snapped)}, under the "
-            f"{instrument.symbol} minimum {_text(instrument.qty_min)}",
-            accepted=f"a quantity of at least {_text(instrument.qty_min)}",
+        (
+            InputInvalid(
+                field="qty",
+                given=f"{_text(qty)} rounds {direction} to {_text(snapped)}, under the "
+                f"{instrument.symbol} minimum {_text(instrument.qty_min)}",
+                accepted=f"a quantity of at least {_text(instrument.qty_min)}",
+            ),
         )
     )
 
@@ -422,8 +426,8 @@ class _Snapper:
             case Success(Decimal() as snapped):
                 self.changes.append(Snapped(field=field, before=value, after=snapped))
                 return snapped
-            case Failure(InputInvalid() as problem):
-                self.problems.append(msgspec.structs.replace(problem, field=field))
+            case Failure(tuple() as problems):
+                self.problems.extend(msgspec.structs.replace(p, field=field) for p in problems)
         return value
 
     def optional(self, value: Decimal | None, side: Side, field: str) -> Decimal | None:
@@ -474,8 +478,8 @@ def snap_order(
             case Success(Decimal() as snapped):
                 snapper.changes.append(Snapped(field="qty", before=qty, after=snapped))
                 qty = snapped
-            case Failure(InputInvalid() as problem):
-                snapper.problems.append(problem)
+            case Failure(tuple() as problems):
+                snapper.problems.extend(problems)
     side = order.side
     close_side: Side = "sell" if side == "buy" else "buy"
     close = snapper.close(order.close, close_side)

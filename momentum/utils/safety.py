@@ -34,7 +34,7 @@ from typing import Final, assert_never, get_args
 import msgspec
 from returns.result import Failure, Result, Success
 
-from momentum.errors import GuardRefused, InputInvalid, KnobInvalid, Notional, Problem, show
+from momentum.errors import GuardRefused, InputInvalid, Notional, OrderProblem, show
 from momentum.models.context import Context, pair_table
 from momentum.models.intent import EXACT as _EXACT
 from momentum.models.intent import (
@@ -285,20 +285,22 @@ def _largest_qty(leg: BuyLeg, symbol: str, rate: Decimal, context: Context) -> D
 # --- the gates ----------------------------------------------------------------------------------
 
 
-def check_order(order: OrderIntent, context: Context) -> Result[SpotOrder, tuple[Problem, ...]]:
+def check_order(
+    order: OrderIntent, context: Context
+) -> Result[SpotOrder, tuple[OrderProblem, ...]]:
     """Run the input checks and every guard; all problems of the request together, or the order."""
     checked = screen_order(order, context)
     return Failure(checked) if isinstance(checked, tuple) else Success(checked)
 
 
-def screen_order(order: OrderIntent, context: Context) -> SpotOrder | tuple[Problem, ...]:
+def screen_order(order: OrderIntent, context: Context) -> SpotOrder | tuple[OrderProblem, ...]:
     """`check_order` without the container: the order itself when it passes, else every problem
     (never an empty tuple). For builders on the order path, which wrap their own single `Result`."""
     problems = _screen(order, context)[0]
     return problems if problems or not isinstance(order, _SPOT_TYPES) else order
 
 
-def _screen(order: OrderIntent, context: Context) -> tuple[tuple[Problem, ...], bool]:
+def _screen(order: OrderIntent, context: Context) -> tuple[tuple[OrderProblem, ...], bool]:
     """Every problem of one order, and whether its prices could be computed with (`sound`)."""
     problems, sound = screen_input(order, context)
     if not isinstance(order, _SPOT_TYPES) or not isinstance(context.now, datetime):
@@ -317,11 +319,11 @@ BATCH_SIZE: Final = range(2, 16)
 
 def check_batch(
     orders: Sequence[OrderIntent], context: Context
-) -> Result[tuple[SpotOrder, ...], tuple[Problem, ...]]:
+) -> Result[tuple[SpotOrder, ...], tuple[OrderProblem, ...]]:
     """A `batch_add`: 2 to 15 orders on one symbol, each checked as on its own, none `fok`, no
     `cl_ord_id` twice; and every buy leg of the batch held to `ENTRY_MAX_NOTIONAL` together, since
     Kraken submits the batch at once. One problem refuses the whole batch, as the exchange does."""
-    problems: list[Problem] = []
+    problems: list[OrderProblem] = []
     if len(orders) not in BATCH_SIZE:
         given = f"{len(orders)} orders"
         problems.append(InputInvalid(field="orders", given=given, accepted="2 to 15 orders"))
@@ -377,14 +379,12 @@ def check_batch(
     return Success(tuple(order for order in orders if isinstance(order, _SPOT_TYPES)))
 
 
-def _prefixed(problem: Problem, prefix: str) -> Problem:
+def _prefixed(problem: OrderProblem, prefix: str) -> OrderProblem:
     match problem:
         case InputInvalid():
             return msgspec.structs.replace(problem, field=f"{prefix}.{problem.field}")
         case GuardRefused():
             return msgspec.structs.replace(problem, figures=f"{prefix}: {problem.figures}")
-        case KnobInvalid():
-            return problem
         case _:
             assert_never(problem)
 
@@ -436,7 +436,7 @@ def check_bracket(
     stop: StopLossClose | StopLossLimitClose,
     take_profit: TakeProfitLeg,
     context: Context,
-) -> Result[tuple[SpotOrder, SpotOrder], tuple[Problem, ...]]:
+) -> Result[tuple[SpotOrder, SpotOrder], tuple[OrderProblem, ...]]:
     """A bracket: the entry with its stop as the OTO close, and the take-profit as its own order.
 
     Both legs are checked and every problem of either comes back (the take-profit's named under
@@ -444,7 +444,7 @@ def check_bracket(
     exits are not one-cancels-the-other on Kraken. An entry that already carries a close is
     refused: the bracket puts the stop there, and replacing a close without a word is not safe.
     """
-    problems: list[Problem] = []
+    problems: list[OrderProblem] = []
     if getattr(entry, "close", None) is not None:
         problems.append(
             InputInvalid(
@@ -472,10 +472,10 @@ def check_bracket(
     return Failure(tuple(problems)) if problems else Success((protected, take))
 
 
-def check_amend(amend: Amend, context: Context) -> Result[Amend, tuple[Problem, ...]]:
+def check_amend(amend: Amend, context: Context) -> Result[Amend, tuple[OrderProblem, ...]]:
     """`amend_order`: its input checks, `ALLOW_LIVE` (an amend has no validate mode), and
     `ENTRY_MAX_NOTIONAL` (held as a buy unless `side` says it amends a sell)."""
-    problems: list[Problem] = [*amend_problems(amend, context)]
+    problems: list[OrderProblem] = [*amend_problems(amend, context)]
     if amend_sound(amend):
         notional = entry_max_notional(amend, context)
         problems.extend(() if notional is None else (notional,))
@@ -484,9 +484,9 @@ def check_amend(amend: Amend, context: Context) -> Result[Amend, tuple[Problem, 
     return Failure(tuple(problems)) if problems else Success(amend)
 
 
-def check_cancel(cancel: Cancel, context: Context) -> Result[Cancel, tuple[Problem, ...]]:
+def check_cancel(cancel: Cancel, context: Context) -> Result[Cancel, tuple[OrderProblem, ...]]:
     """`cancel_order`: at least one id, each in its format; and `ALLOW_LIVE` (no validate mode)."""
-    problems: list[Problem] = [*cancel_problems(cancel, context)]
+    problems: list[OrderProblem] = [*cancel_problems(cancel, context)]
     live = allow_live(cancel, context)
     problems.extend(() if live is None else (live,))
     return Failure(tuple(problems)) if problems else Success(cancel)

@@ -7,7 +7,7 @@ from typing import assert_type
 
 from returns.result import Result
 
-from momentum.errors import Problem
+from momentum.errors import OrderProblem
 from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, AddOrderParams, decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
@@ -26,9 +26,9 @@ CONTEXT = Context(knobs=Knobs(), now=datetime(2026, 11, 28, tzinfo=UTC))
 
 def test_public_functions_have_precise_result_types() -> None:
     built = build_add_order(ORDER, CONTEXT)
-    assert_type(built, Result[AddOrder, tuple[Problem, ...]])
-    assert_type(build_add_order_json(ORDER, CONTEXT), Result[bytes, tuple[Problem, ...]])
-    assert_type(check_order(ORDER, CONTEXT), Result[SpotOrder, tuple[Problem, ...]])
+    assert_type(built, Result[AddOrder, tuple[OrderProblem, ...]])
+    assert_type(build_add_order_json(ORDER, CONTEXT), Result[bytes, tuple[OrderProblem, ...]])
+    assert_type(check_order(ORDER, CONTEXT), Result[SpotOrder, tuple[OrderProblem, ...]])
     assert_type(parse_amount("1", "--qty").unwrap(), Decimal)
     assert_type(parse_knobs({}, {}, file_label="f").unwrap(), Knobs)
     assert_type(load_knobs({}, Path("/nonexistent/knobs")).value_or(Knobs()), Knobs)

@@ -146,7 +146,7 @@ class _IntentCommon(TypedDict):
 
 def intent_of(
     message: AddOrder, *, ref_price: Decimal | None = None
-) -> Result[SpotOrder, InputInvalid]:
+) -> Result[SpotOrder, tuple[InputInvalid, ...]]:
     """The intent a message says, so a message read back can be checked and built again.
 
     `ref_price` is not on the wire; pass the one the message was built with.
@@ -158,10 +158,12 @@ def intent_of(
         moments[name] = None if text is None else parse_moment(text)
         if text is not None and moments[name] is None:
             return Failure(
-                InputInvalid(
-                    field=f"params.{name}",
-                    given=show(text),
-                    accepted="RFC 3339 to the second, such as 2026-12-01T00:00:00Z",
+                (
+                    InputInvalid(
+                        field=f"params.{name}",
+                        given=show(text),
+                        accepted="RFC 3339 to the second, such as 2026-12-01T00:00:00Z",
+                    ),
                 )
             )
     conditional = params.conditional

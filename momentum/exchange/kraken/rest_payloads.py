@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 import msgspec
 from returns.result import Failure, Result, Success
 
-from momentum.errors import InputInvalid, Problem
+from momentum.errors import InputInvalid, OrderProblem
 from momentum.exchange.kraken.ws_v2_payloads import deadline_text
 from momentum.models.context import Context, pair_table
 from momentum.models.intent import (
@@ -181,9 +181,9 @@ def _trigger_ref(order: SpotOrder) -> list[tuple[str, str]]:
     return [("trigger", order.trigger.reference)]
 
 
-def _rest_only(order: SpotOrder, context: Context) -> list[Problem]:
+def _rest_only(order: SpotOrder, context: Context) -> list[OrderProblem]:
     """What the REST form cannot carry, refused rather than dropped."""
-    found: list[Problem] = []
+    found: list[OrderProblem] = []
     table = pair_table(context)
     pair = None if table is None else table.get(order.symbol)
     if pair is None or pair.rest_pair is None:
@@ -204,13 +204,13 @@ def _rest_only(order: SpotOrder, context: Context) -> list[Problem]:
 
 def build_rest_add_order(
     order: OrderIntent, context: Context
-) -> Result[RestAddOrder, tuple[Problem, ...]]:
+) -> Result[RestAddOrder, tuple[OrderProblem, ...]]:
     """Check the intent as for WS v2, then render the REST `AddOrder` parameters."""
-    checked: Result[SpotOrder, tuple[Problem, ...]] = check_order(order, context)
+    checked: Result[SpotOrder, tuple[OrderProblem, ...]] = check_order(order, context)
     return checked.bind(lambda ok: _render(ok, context))
 
 
-def _render(order: SpotOrder, context: Context) -> Result[RestAddOrder, tuple[Problem, ...]]:
+def _render(order: SpotOrder, context: Context) -> Result[RestAddOrder, tuple[OrderProblem, ...]]:
     refused = _rest_only(order, context)
     table = pair_table(context)
     if refused or table is None:

@@ -31,7 +31,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 from returns.result import Failure, Success
 
-from momentum.errors import GuardRefused, InputInvalid, KnobInvalid, Problem, show
+from momentum.errors import GuardRefused, InputInvalid, OrderProblem, show
 from momentum.exchange.kraken.read_back import intent_of
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
@@ -73,7 +73,7 @@ _NOTHING_BESIDE: Final = Beside()
 
 def check_message(
     data: bytes | str, context: Context, beside: Beside = _NOTHING_BESIDE
-) -> tuple[Problem, ...]:
+) -> tuple[OrderProblem, ...]:
     """Every problem of a request message; empty when it is clean."""
     request, problems = read_request(data)
     match request:
@@ -125,9 +125,9 @@ def _not_for(beside: Beside, method: str) -> tuple[InputInvalid, ...]:
     )
 
 
-def _check_add(message: AddOrder, context: Context, beside: Beside) -> tuple[Problem, ...]:
+def _check_add(message: AddOrder, context: Context, beside: Beside) -> tuple[OrderProblem, ...]:
     params = message.params
-    found: list[Problem] = [*_not_for(beside, "add_order")]
+    found: list[OrderProblem] = [*_not_for(beside, "add_order")]
     found.extend(deadline_problems(params.deadline, context.now, "params.deadline"))
     match intent_of(message, ref_price=beside.ref_price):
         case Success(order):
@@ -135,14 +135,14 @@ def _check_add(message: AddOrder, context: Context, beside: Beside) -> tuple[Pro
                 context, live=params.validate is not True, req_id=message.req_id
             )
             found.extend(_named(p, "params.") for p in check_order(order, live).swap().value_or(()))
-        case Failure(InputInvalid() as problem):
-            found.append(problem)
+        case Failure(tuple() as problems):
+            found.extend(problems)
     return tuple(found)
 
 
-def _check_batch(batch: BatchAdd, context: Context, beside: Beside) -> tuple[Problem, ...]:
+def _check_batch(batch: BatchAdd, context: Context, beside: Beside) -> tuple[OrderProblem, ...]:
     params = batch.params
-    found: list[Problem] = [*_not_for(beside, "batch_add")]
+    found: list[OrderProblem] = [*_not_for(beside, "batch_add")]
     found.extend(deadline_problems(params.deadline, context.now, "params.deadline"))
     intents: list[OrderIntent] = []
     for index, order in enumerate(params.orders):
@@ -152,8 +152,8 @@ def _check_batch(batch: BatchAdd, context: Context, beside: Beside) -> tuple[Pro
         match intent_of(single, ref_price=beside.ref_price):
             case Success(intent):
                 intents.append(intent)
-            case Failure(InputInvalid() as problem):
-                found.append(_named(problem, f"params.orders[{index}]."))
+            case Failure(tuple() as problems):
+                found.extend(_named(problem, f"params.orders[{index}].") for problem in problems)
     if len(intents) < len(params.orders):
         return tuple(found)  # a time that cannot be read: the rest is judged once it can
     live = msgspec.structs.replace(context, live=params.validate is not True, req_id=batch.req_id)
@@ -162,7 +162,7 @@ def _check_batch(batch: BatchAdd, context: Context, beside: Beside) -> tuple[Pro
     return tuple(found)
 
 
-def _check_amend(amend: AmendOrder, context: Context, beside: Beside) -> tuple[Problem, ...]:
+def _check_amend(amend: AmendOrder, context: Context, beside: Beside) -> tuple[OrderProblem, ...]:
     params = amend.params
     intent = Amend(
         order_id=params.order_id,
@@ -178,7 +178,9 @@ def _check_amend(amend: AmendOrder, context: Context, beside: Beside) -> tuple[P
         symbol=params.symbol or beside.symbol,
         ref_price=beside.ref_price,
     )
-    found: list[Problem] = [*deadline_problems(params.deadline, context.now, "params.deadline")]
+    found: list[OrderProblem] = [
+        *deadline_problems(params.deadline, context.now, "params.deadline")
+    ]
     checked = check_amend(intent, msgspec.structs.replace(context, req_id=amend.req_id))
     beside_fields = ("side",) if params.symbol else ("side", "symbol")
     outside = (*_OUTSIDE, *beside_fields)
@@ -186,14 +188,16 @@ def _check_amend(amend: AmendOrder, context: Context, beside: Beside) -> tuple[P
     return tuple(found)
 
 
-def _check_cancel(cancel: CancelOrder, context: Context, beside: Beside) -> tuple[Problem, ...]:
+def _check_cancel(
+    cancel: CancelOrder, context: Context, beside: Beside
+) -> tuple[OrderProblem, ...]:
     params = cancel.params
     intent = Cancel(
         order_ids=tuple(params.order_id or ()),
         cl_ord_ids=tuple(params.cl_ord_id or ()),
         order_userrefs=tuple(params.order_userref or ()),
     )
-    found: list[Problem] = [*_not_for(beside, "cancel_order")]
+    found: list[OrderProblem] = [*_not_for(beside, "cancel_order")]
     if beside.ref_price is not None:
         found.append(InputInvalid(field="ref_price", given="given for a cancel_order",
                                   accepted="ref_price beside an order or an amend"))  # fmt: skip
@@ -216,7 +220,7 @@ _WIRE_NAMES: Final = {
 _OUTSIDE: Final = ("req_id", "ref_price", "open_positions", "quote_rates", "instruments")
 
 
-def _named(problem: Problem, prefix: str, outside: tuple[str, ...] = _OUTSIDE) -> Problem:
+def _named(problem: OrderProblem, prefix: str, outside: tuple[str, ...] = _OUTSIDE) -> OrderProblem:
     """Intent field names back in the message's words, with the message's path; a field that is
     not in the message (`outside`) keeps its own name."""
     match problem:
@@ -229,7 +233,7 @@ def _named(problem: Problem, prefix: str, outside: tuple[str, ...] = _OUTSIDE) -
                 _WIRE_NAMES.get(name, name) + rest + index for name, rest, index in steps
             )
             return msgspec.structs.replace(problem, field=prefix + path)
-        case GuardRefused() | KnobInvalid():
+        case GuardRefused():
             return problem
         case _:
             assert_never(problem)

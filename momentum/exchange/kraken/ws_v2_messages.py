@@ -100,6 +100,7 @@ __all__ = [
     "numbers",
     "read_request",
     "wire_number",
+    "with_token",
 ]
 
 
@@ -499,7 +500,6 @@ def _enc_hook(value: object) -> msgspec.Raw:
 
 
 _ENCODER: Final = msgspec.json.Encoder(decimal_format="number", enc_hook=_enc_hook)
-_DECODER: Final = msgspec.json.Decoder(AddOrder)
 _REQUEST_DECODER: Final = msgspec.json.Decoder(Request)
 
 
@@ -517,7 +517,7 @@ def numbers(message: msgspec.Struct, path: str = "") -> Iterator[tuple[str, Deci
                     yield from numbers(item, f"{path}{name}[{index}].")
 
 
-def encode(message: Request) -> Result[bytes, InputInvalid]:
+def encode(message: Request) -> Result[bytes, tuple[InputInvalid, ...]]:
     """JSON bytes of a message; refuses a non-finite number, which JSON cannot carry.
 
     `decimal_format="number"` writes `NaN`/`Infinity` raw (invalid JSON): bytes holding either word
@@ -526,10 +526,43 @@ def encode(message: Request) -> Result[bytes, InputInvalid]:
     data = _ENCODER.encode(message)
     if b"NaN" not in data and b"Infinity" not in data:
         return Success(data)  # a non-finite Decimal is always written as one of these words
-    for path, value in numbers(message):  # a string may hold the word too: look at the numbers
-        if not value.is_finite():
-            return Failure(InputInvalid(field=path, given=show(value), accepted="a finite number"))
-    return Success(data)
+    # a string may hold the word too: look at the numbers
+    found = tuple(
+        InputInvalid(field=path, given=show(value), accepted="a finite number")
+        for path, value in numbers(message)
+        if not value.is_finite()
+    )
+    return Failure(found) if found else Success(data)
+
+
+_PARAMS: Final = b'"params":{'
+
+
+def with_token(message: Request, token: str | None) -> Result[bytes, tuple[InputInvalid, ...]]:
+    """The bytes to send: the message with the session token as `params.token`, spliced into the
+    encoded bytes, so no number is written a second time by anything but this encoder.
+
+    Never add a token by `json.loads`, insert, `json.dumps`: the standard library turns the
+    Decimal text `0.00005` into the float `5e-05`. A token the message already carries is
+    replaced; `None` sends the message as it is (without one).
+
+    >>> message = CancelOrder(params=CancelOrderParams(order_id=["OUF4EM-FRGI2-MQMWZD"]))
+    >>> with_token(message, "G38a1t").unwrap()
+    b'{"method":"cancel_order","params":{"token":"G38a1t","order_id":["OUF4EM-FRGI2-MQMWZD"]}}'
+    """
+    if message.params.token is not None:
+        message = msgspec.structs.replace(
+            message, params=msgspec.structs.replace(message.params, token=None)
+        )
+    if token is None:
+        return encode(message)
+    field = b'"token":' + msgspec.json.encode(token)
+    return encode(message).map(lambda data: _spliced(data, field))
+
+
+def _spliced(data: bytes, field: bytes) -> bytes:
+    at = data.index(_PARAMS) + len(_PARAMS)  # the encoder writes method, then params, first
+    return data[:at] + field + (b"" if data[at : at + 1] == b"}" else b",") + data[at:]
 
 
 def decode_request(data: bytes | str) -> Result[Request, tuple[InputInvalid, ...]]:
@@ -659,13 +692,20 @@ def _remove(tree: object, path: str) -> bool:
     return False
 
 
-def decode(data: bytes | str) -> Result[AddOrder, InputInvalid]:
-    """Decode an `add_order` request; the error names the JSON path msgspec reports."""
-    try:
-        return Success(_DECODER.decode(data))
-    except msgspec.ValidationError as error:
-        return Failure(
-            InputInvalid(field="add_order", given=str(error), accepted="an add_order message")
-        )
-    except msgspec.DecodeError as error:
-        return Failure(InputInvalid(field="add_order", given=str(error), accepted="valid JSON"))
+def decode(data: bytes | str) -> Result[AddOrder, tuple[InputInvalid, ...]]:
+    """Decode an `add_order` request, strictly, with every problem of its form (`decode_request`)."""
+    match decode_request(data):
+        case Success(AddOrder() as message):
+            return Success(message)
+        case Success(other):
+            method = other.__struct_config__.tag
+            given = f"a {method} message"
+            return Failure(
+                (InputInvalid(field="message", given=given, accepted="an add_order message"),)
+            )
+        case Failure(tuple() as problems):
+            return Failure(problems)
+        case _:  # unreachable: decode_request answers one of the two
+            return Failure(
+                (InputInvalid(field="message", given="?", accepted="an add_order message"),)
+            )

@@ -29,7 +29,7 @@ from typing import Literal, TypedDict, assert_never
 
 from returns.result import Failure, Result, Success
 
-from momentum.errors import Problem
+from momentum.errors import OrderProblem
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
     AddOrderParams,
@@ -53,6 +53,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     Triggers,
     encode,
     wire_number,
+    with_token,
 )
 from momentum.models.context import Context, Knobs
 from momentum.models.intent import (
@@ -93,7 +94,9 @@ __all__ = [
 ]
 
 
-def build_add_order(order: OrderIntent, context: Context) -> Result[AddOrder, tuple[Problem, ...]]:
+def build_add_order(
+    order: OrderIntent, context: Context
+) -> Result[AddOrder, tuple[OrderProblem, ...]]:
     """Check the intent against its own rules and the knobs, then render `add_order`.
 
     Every problem of the request comes back at once in the `Failure`.
@@ -103,24 +106,23 @@ def build_add_order(order: OrderIntent, context: Context) -> Result[AddOrder, tu
 
 
 def build_add_order_json(
-    order: OrderIntent, context: Context
-) -> Result[bytes, tuple[Problem, ...]]:
-    """`build_add_order`, then the JSON bytes a sender would put on the socket (plus its token)."""
+    order: OrderIntent, context: Context, *, token: str | None = None
+) -> Result[bytes, tuple[OrderProblem, ...]]:
+    """`build_add_order`, then the JSON bytes to put on the socket: with the session's `token`
+    when given (`with_token`), never re-serialised by anything else."""
     rendered = _rendered(order, context)
     if isinstance(rendered, tuple):
         return Failure(rendered)
-    encoded: Result[bytes, tuple[Problem, ...]] = encode(rendered).alt(_one)
+    encoded: Result[bytes, tuple[OrderProblem, ...]] = (
+        encode(rendered) if token is None else with_token(rendered, token)
+    )
     return encoded
 
 
-def _rendered(order: OrderIntent, context: Context) -> AddOrder | tuple[Problem, ...]:
+def _rendered(order: OrderIntent, context: Context) -> AddOrder | tuple[OrderProblem, ...]:
     # one Result per build, made by the caller: a returns container costs about 1 us (bench/README.md)
     checked = screen_order(order, context)
     return checked if isinstance(checked, tuple) else render_add_order(checked, context)
-
-
-def _one(problem: Problem) -> tuple[Problem, ...]:
-    return (problem,)
 
 
 def deadline_text(now: datetime, deadline_ms: int) -> str:

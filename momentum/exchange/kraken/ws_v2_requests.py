@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import Final, Literal, TypedDict, assert_never
 
 import msgspec
-from returns.result import Result
+from returns.result import Failure, Result, Success
 
-from momentum.errors import Problem
+from momentum.errors import InputInvalid, OrderProblem, gather
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
     AddOrderParams,
@@ -39,6 +39,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     IcebergParams,
     LimitParams,
     MarketParams,
+    Request,
     StopLossLimitParams,
     StopLossParams,
     TakeProfitLimitParams,
@@ -46,6 +47,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     TrailingStopLimitParams,
     TrailingStopParams,
     wire_number,
+    with_token,
 )
 from momentum.exchange.kraken.ws_v2_payloads import deadline_text, render_add_order
 from momentum.models.context import Context
@@ -74,9 +76,13 @@ __all__ = [
     "BATCH_SIZE",
     "TakeProfitLeg",
     "bracket_plan",
+    "bracket_plan_json",
     "build_amend_order",
+    "build_amend_order_json",
     "build_batch_add",
+    "build_batch_add_json",
     "build_cancel_order",
+    "build_cancel_order_json",
 ]
 
 BATCH_SIZE: Final = _BATCH_SIZE
@@ -87,11 +93,11 @@ BATCH_SIZE: Final = _BATCH_SIZE
 
 def build_batch_add(
     orders: Sequence[OrderIntent], context: Context
-) -> Result[BatchAdd, tuple[Problem, ...]]:
+) -> Result[BatchAdd, tuple[OrderProblem, ...]]:
     """Check the batch (`momentum.utils.safety.check_batch`: each order, and every buy leg held to
     `ENTRY_MAX_NOTIONAL` together); if one order is refused the whole batch is, as the exchange
     rejects a whole batch on a validation failure. Then render it."""
-    checked: Result[tuple[SpotOrder, ...], tuple[Problem, ...]] = check_batch(orders, context)
+    checked: Result[tuple[SpotOrder, ...], tuple[OrderProblem, ...]] = check_batch(orders, context)
     return checked.map(lambda ok: _batch(ok, context))
 
 
@@ -176,9 +182,11 @@ def _batch_order(params: AddOrderParams) -> BatchOrder:
 # --- amend_order and cancel_order ---------------------------------------------------------------
 
 
-def build_amend_order(amend: Amend, context: Context) -> Result[AmendOrder, tuple[Problem, ...]]:
+def build_amend_order(
+    amend: Amend, context: Context
+) -> Result[AmendOrder, tuple[OrderProblem, ...]]:
     """`amend_order` for a checked `Amend`; a price goes out with its type, always."""
-    checked: Result[Amend, tuple[Problem, ...]] = check_amend(amend, context)
+    checked: Result[Amend, tuple[OrderProblem, ...]] = check_amend(amend, context)
     return checked.map(
         lambda ok: AmendOrder(
             params=AmendOrderParams(
@@ -201,9 +209,9 @@ def build_amend_order(amend: Amend, context: Context) -> Result[AmendOrder, tupl
 
 def build_cancel_order(
     cancel: Cancel, context: Context
-) -> Result[CancelOrder, tuple[Problem, ...]]:
+) -> Result[CancelOrder, tuple[OrderProblem, ...]]:
     """`cancel_order` for a checked `Cancel`; id lists left empty are not sent."""
-    checked: Result[Cancel, tuple[Problem, ...]] = check_cancel(cancel, context)
+    checked: Result[Cancel, tuple[OrderProblem, ...]] = check_cancel(cancel, context)
     return checked.map(
         lambda ok: CancelOrder(
             params=CancelOrderParams(
@@ -224,7 +232,7 @@ def bracket_plan(
     stop: StopLossClose | StopLossLimitClose,
     take_profit: TakeProfitLeg,
     context: Context,
-) -> Result[tuple[AddOrder, AddOrder], tuple[Problem, ...]]:
+) -> Result[tuple[AddOrder, AddOrder], tuple[OrderProblem, ...]]:
     """The two messages a bot sends for an entry with both a stop and a take-profit, in order.
 
     Kraken's `conditional` takes one close, so: (1) the entry with the stop as its OTO close
@@ -233,9 +241,65 @@ def bracket_plan(
     (`momentum.utils.safety.check_bracket`), every problem of either at once. Rebuild (2) at send
     time with the filled quantity and a fresh clock reading: its deadline here is only a preview.
     """
-    checked: Result[tuple[SpotOrder, SpotOrder], tuple[Problem, ...]] = check_bracket(
+    checked: Result[tuple[SpotOrder, SpotOrder], tuple[OrderProblem, ...]] = check_bracket(
         entry, stop, take_profit, context
     )
     return checked.map(
         lambda legs: (render_add_order(legs[0], context), render_add_order(legs[1], context))
     )
+
+
+# --- the same, as the bytes to send --------------------------------------------------------------
+
+
+def _sendable(
+    built: Result[Request, tuple[OrderProblem, ...]], token: str | None
+) -> Result[bytes, tuple[OrderProblem, ...]]:
+    encoded: Result[bytes, tuple[OrderProblem, ...]] = built.bind(
+        lambda message: with_token(message, token)
+    )
+    return encoded
+
+
+def build_batch_add_json(
+    orders: Sequence[OrderIntent], context: Context, *, token: str | None = None
+) -> Result[bytes, tuple[OrderProblem, ...]]:
+    """`build_batch_add` as the bytes to send, with the session's `token` when given."""
+    return _sendable(build_batch_add(orders, context), token)
+
+
+def build_amend_order_json(
+    amend: Amend, context: Context, *, token: str | None = None
+) -> Result[bytes, tuple[OrderProblem, ...]]:
+    """`build_amend_order` as the bytes to send, with the session's `token` when given."""
+    return _sendable(build_amend_order(amend, context), token)
+
+
+def build_cancel_order_json(
+    cancel: Cancel, context: Context, *, token: str | None = None
+) -> Result[bytes, tuple[OrderProblem, ...]]:
+    """`build_cancel_order` as the bytes to send, with the session's `token` when given."""
+    return _sendable(build_cancel_order(cancel, context), token)
+
+
+def bracket_plan_json(
+    entry: SpotOrder,
+    stop: StopLossClose | StopLossLimitClose,
+    take_profit: TakeProfitLeg,
+    context: Context,
+    *,
+    token: str | None = None,
+) -> Result[tuple[bytes, bytes], tuple[OrderProblem, ...]]:
+    """`bracket_plan` as the two byte strings to send, in order."""
+    planned = bracket_plan(entry, stop, take_profit, context)
+    return planned.bind(lambda legs: _pair(with_token(legs[0], token), with_token(legs[1], token)))
+
+
+def _pair(
+    one: Result[bytes, tuple[InputInvalid, ...]], two: Result[bytes, tuple[InputInvalid, ...]]
+) -> Result[tuple[bytes, bytes], tuple[OrderProblem, ...]]:
+    match one, two:
+        case Success(bytes() as first), Success(bytes() as second):
+            return Success((first, second))
+        case _:
+            return Failure(gather(one, two))

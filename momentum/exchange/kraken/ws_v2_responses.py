@@ -169,14 +169,13 @@ def _outcome(raw: _Raw) -> Outcome:
     return Placed(orders=acks)
 
 
-def decode_answer(data: bytes | str) -> Result[Answer, InputInvalid]:
+def decode_answer(data: bytes | str) -> Result[Answer, tuple[InputInvalid, ...]]:
     """Decode an answer to a trading request; the problem names the JSON path that is wrong."""
     try:
         raw = msgspec.json.decode(data, type=_Raw)
     except msgspec.MsgspecError as error:
-        return Failure(
-            InputInvalid(field="answer", given=str(error), accepted="a Kraken WS v2 trading answer")
-        )
+        accepted = "a Kraken WS v2 trading answer"
+        return Failure((InputInvalid(field="answer", given=str(error), accepted=accepted),))
     return Success(
         Answer(
             method=raw.method,
