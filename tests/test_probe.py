@@ -454,7 +454,7 @@ def test_rest_prints_the_step3_example_as_rest_parameters(tmp_path: Path) -> Non
     assert run.returncode == 0
     fields = json.loads(run.stdout)
     del fields["deadline"]
-    # REST-ADD field names (shared/kraken/README.md §2, §2.3), the brief's values
+    # REST AddOrder field names (docs.kraken.com/api/docs/rest-api/add-order), the brief's values
     assert fields == {
         "ordertype": "limit", "type": "buy", "volume": "0.001", "pair": "XBTUSD",
         "price": "28440", "timeinforce": "GTC", "oflags": "post", "stptype": "cancel-newest",

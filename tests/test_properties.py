@@ -15,7 +15,7 @@ from returns.result import Failure, Result, Success
 from momentum.errors import Problem
 from momentum.exchange.kraken.instruments import decode_instruments, load_default_instruments
 from momentum.exchange.kraken.read_back import intent_of
-from momentum.exchange.kraken.rest_payloads import build_rest_add_order
+from momentum.exchange.kraken.rest.render import build_rest_add_order
 from momentum.exchange.kraken.ws_v2_check import check_message
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, decode, decode_request, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from returns.result import Success
 
 from momentum.exchange.kraken.instruments import load_default_instruments
-from momentum.exchange.kraken.parity import parity
-from momentum.exchange.kraken.rest_payloads import RestAddOrder, build_rest_add_order, urlencoded
+from momentum.exchange.kraken.rest.parity import parity
+from momentum.exchange.kraken.rest.render import RestAddOrder, build_rest_add_order, urlencoded
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.models.context import Context
 from momentum.models.intent import (

@@ -1,7 +1,7 @@
 """Golden cases: intents that say what Kraken's own add_order examples say give those messages.
 
 The expected documents are the docs' examples (tests/fixtures/ws_v2_add_order_doc_examples.json,
-from shared/kraken/README.md §1.7), changed only as this library documents: no `token` (a sender
+from docs.kraken.com/api/docs/websocket-v2/add_order), changed only as this library documents: no `token` (a sender
 adds it), and the fields momentum always sends made explicit (`margin`, `validate`, `deadline`,
 `time_in_force`, `stp_type`).
 """

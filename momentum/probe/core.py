@@ -31,8 +31,8 @@ from momentum.errors import (
     gather,
     named,
 )
-from momentum.exchange.kraken.parity import parity
-from momentum.exchange.kraken.rest_payloads import RestAddOrder, build_rest_add_order, urlencoded
+from momentum.exchange.kraken.rest.parity import parity
+from momentum.exchange.kraken.rest.render import RestAddOrder, build_rest_add_order, urlencoded
 from momentum.exchange.kraken.ws_v2_check import Beside, check_message
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json

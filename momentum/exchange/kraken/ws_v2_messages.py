@@ -1,6 +1,6 @@
 """Kraken Spot WebSocket v2 `add_order` request, as frozen msgspec Structs that mirror the wire.
 
-Source: docs.kraken.com/api/docs/websocket-v2/add_order (digest: shared/kraken/README.md §1).
+Source: docs.kraken.com/api/docs/websocket-v2/add_order.
 
 Field names and literal values are Kraken's, verbatim. `params` is a tagged union on
 `order_type`, one Struct per order type holding only the fields that type takes, so a

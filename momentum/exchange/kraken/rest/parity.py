@@ -6,7 +6,7 @@ field by field; every difference is reported in the user's words, e.g.
 "trigger: WS 28410 (static), REST 28400 (static)".
 
 docs.kraken.com/api/docs/websocket-v2/add_order and docs.kraken.com/api/docs/rest-api/add-order
-(field map: shared/kraken/README.md §2.3, price grammar §2.2)
+(the REST price grammar: `+`/`-` offsets, `%` for percent, docs.kraken.com/api/docs/rest-api/add-order)
 """
 
 from datetime import UTC, datetime
@@ -16,7 +16,7 @@ from typing import Final
 from msgspec import UNSET
 from returns.result import Failure, Result, Success
 
-from momentum.exchange.kraken.rest_payloads import RestAddOrder
+from momentum.exchange.kraken.rest.render import RestAddOrder
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
     Conditional,

@@ -1,7 +1,7 @@
 """The same order intent as Kraken REST `AddOrder` parameters: an ordered list of strings and the
 `application/x-www-form-urlencoded` body. No `nonce` and no signature: those belong to a sender.
 
-docs.kraken.com/api/docs/rest-api/add-order (digest: shared/kraken/README.md §2)
+docs.kraken.com/api/docs/rest-api/add-order
 
 The intent is checked exactly as for WS v2 (`check_order`), then rendered a second way. REST
 spells things differently (`type` for side, `volume`, `pair` by its REST name, upper-case
