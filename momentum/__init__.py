@@ -6,4 +6,4 @@ Import from the modules themselves; this package re-exports nothing, so importin
 """
 
 __all__: list[str] = []
-__version__ = "0.1.0"
+__version__ = "0.2.0"
