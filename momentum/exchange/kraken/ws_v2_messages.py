@@ -54,6 +54,7 @@ from momentum.models.intent import (
     StpType,
     TimeInForce,
 )
+from momentum.models.secret import Secret
 
 __all__ = [
     "AddOrder",
@@ -99,6 +100,7 @@ __all__ = [
     "encode",
     "numbers",
     "read_request",
+    "splice_token",
     "wire_number",
     "with_token",
 ]
@@ -538,7 +540,9 @@ def encode(message: Request) -> Result[bytes, tuple[InputInvalid, ...]]:
 _PARAMS: Final = b'"params":{'
 
 
-def with_token(message: Request, token: str | None) -> Result[bytes, tuple[InputInvalid, ...]]:
+def with_token(
+    message: Request, token: str | Secret | None
+) -> Result[bytes, tuple[InputInvalid, ...]]:
     """The bytes to send: the message with the session token as `params.token`, spliced into the
     encoded bytes, so no number is written a second time by anything but this encoder.
 
@@ -556,12 +560,15 @@ def with_token(message: Request, token: str | None) -> Result[bytes, tuple[Input
         )
     if token is None:
         return encode(message)
-    field = b'"token":' + msgspec.json.encode(token)
-    return encode(message).map(lambda data: _spliced(data, field))
+    secret = token if isinstance(token, Secret) else Secret(token)
+    return encode(message).map(lambda data: splice_token(data, secret))
 
 
-def _spliced(data: bytes, field: bytes) -> bytes:
-    at = data.index(_PARAMS) + len(_PARAMS)  # the encoder writes method, then params, first
+def splice_token(data: bytes, token: Secret) -> bytes:
+    """Encoded request bytes with `"token":...` as the first field of `params` (the encoders
+    write `method`, then `params`, first)."""
+    field = b'"token":' + msgspec.json.encode(token.reveal())
+    at = data.index(_PARAMS) + len(_PARAMS)
     return data[:at] + field + (b"" if data[at : at + 1] == b"}" else b",") + data[at:]
 
 

@@ -1,0 +1,382 @@
+"""The live session's shell: the one place that owns the private socket, reads the clock, calls
+REST for tokens and draws randomness; everything it decides is the pure core's
+(`momentum.session.core`), as h11's examples drive `h11.Connection`.
+
+`LiveSession` is the library's way to send: start it, submit requests, and read their outcomes
+and the session's events. `read_credentials` finds the API key and secret (process environment
+first, else `.env` in the current directory, read with environs: that explicit path only, no
+upward search, nothing interpolated). The key, the secret and the token are `Secret`s: they never
+appear in output, logs, errors or reprs.
+
+docs.kraken.com/api/docs/rest-api/get-websockets-token, docs.kraken.com/api/docs/guides/spot-ws-intro
+"""
+
+import asyncio
+import contextlib
+import random
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Coroutine, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final, Self
+
+import msgspec
+from returns.result import Failure, Result, Success
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from momentum.errors import InputInvalid, show
+from momentum.exchange.kraken.rest.auth import decode_token_answer, token_request
+from momentum.exchange.kraken.ws_v2_check import Beside
+from momentum.models.secret import Secret
+from momentum.session.core import (
+    Answered,
+    CloseSocket,
+    Connected,
+    Disconnected,
+    Input,
+    MintToken,
+    NotSent,
+    OpenSocket,
+    OutcomeUnknown,
+    Outgoing,
+    Output,
+    Received,
+    Refused,
+    Resolved,
+    SendFrame,
+    Session,
+    SessionConfig,
+    Stop,
+    Submit,
+    Submitted,
+    Tick,
+    TokenFailed,
+    TokenMinted,
+    next_deadline,
+    start,
+    step,
+)
+
+__all__ = [
+    "DEFAULT_REST_URL",
+    "DEFAULT_WS_URL",
+    "Credentials",
+    "LiveSession",
+    "Outcome",
+    "read_credentials",
+]
+
+DEFAULT_REST_URL: Final = "https://api.kraken.com"
+DEFAULT_WS_URL: Final = "wss://ws-auth.kraken.com/v2"
+_SECRETS_FILE: Final = ".env"
+_KEY: Final = "KRAKEN_API_KEY"
+_SECRET: Final = "KRAKEN_API_SECRET"
+_REST_TIMEOUT: Final = 10.0  # s for the token call
+_IDLE: Final = 1.0  # s between ticks when nothing is due
+
+Outcome = Answered | OutcomeUnknown | Resolved | NotSent | Refused
+_NOTHING: Final = Beside()
+
+
+class Credentials(msgspec.Struct, frozen=True, kw_only=True):
+    """The API key and secret, hidden (`Secret`)."""
+
+    key: Secret
+    secret: Secret
+
+
+def read_credentials(
+    environ: Mapping[str, str], secrets_file: Path = Path(_SECRETS_FILE)
+) -> Result[Credentials, tuple[InputInvalid, ...]]:
+    """`KRAKEN_API_KEY` and `KRAKEN_API_SECRET` from the process environment, else from the
+    secrets file (`.env` in the current directory): read with environs from that path only (no
+    upward search), and refused if anything in it was interpolated. Never shown."""
+    from_file: dict[str, str] = {}
+    needed = [name for name in (_KEY, _SECRET) if not environ.get(name)]
+    if needed and secrets_file.is_file():
+        read = _read_secrets_file(secrets_file, needed)
+        match read:
+            case Success(dict() as values):
+                from_file = values
+            case Failure(tuple() as problems):
+                return Failure(problems)
+    values = {name: environ.get(name) or from_file.get(name, "") for name in (_KEY, _SECRET)}
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        where = f"the process environment or {secrets_file}"
+        return Failure(tuple(
+            InputInvalid(field=name, given="missing", accepted=f"your Kraken API {kind} in {where}")
+            for name, kind in ((_KEY, "key"), (_SECRET, "secret")) if name in missing
+        ))  # fmt: skip
+    return Success(Credentials(key=Secret(values[_KEY]), secret=Secret(values[_SECRET])))
+
+
+def _read_secrets_file(
+    path: Path, names: list[str]
+) -> Result[dict[str, str], tuple[InputInvalid, ...]]:
+    from dotenv import dotenv_values  # noqa: PLC0415 -- only when a secrets file is read
+    from environs import Env  # noqa: PLC0415 -- only the live shell reads secrets
+
+    env = Env(expand_vars=False)
+    try:
+        env.read_env(path, recurse=False)  # that file only: no walk up the folders
+        raw = dotenv_values(path, interpolate=False)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        return Failure((InputInvalid(field=str(path), given=f"unreadable ({reason})",
+                                     accepted="a readable secrets file of NAME=value lines"),))  # fmt: skip
+    found: dict[str, str] = {}
+    for name in names:
+        value = env.str(name, default=None)
+        if value is None:
+            continue
+        if value != raw.get(name):  # the reader expanded ${...}: this is not the literal value
+            return Failure((InputInvalid(field=name, given=f"a value in {path} with ${{...}} in it",
+                                         accepted="the literal key or secret (nothing is expanded)"),))  # fmt: skip
+        found[name] = value
+    return Success(found)
+
+
+class LiveSession:
+    """A live WS v2 session: `async with LiveSession(...) as live:` connects on the first
+    request, sends it when it passed every check, and tells what became of it.
+
+    `submit` answers with the request's `req_id` (or the local refusal); `outcome(req_id)` waits
+    for what became of it: `Answered`, `OutcomeUnknown` followed (after a reconnect) by
+    `Resolved`, `NotSent` or `Refused`. `events()` streams every event of the session.
+    """
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        credentials: Credentials,
+        *,
+        rest_url: str = DEFAULT_REST_URL,
+        ws_url: str = DEFAULT_WS_URL,
+    ) -> None:
+        self._credentials = credentials
+        self._rest_url = rest_url.rstrip("/")
+        self._ws_url = ws_url
+        now = _now()
+        self._session: Session = start(config, now, _prefix())
+        self._inputs: asyncio.Queue[Input] = asyncio.Queue()
+        self._events: asyncio.Queue[Output] = asyncio.Queue()
+        self._outcomes: dict[int, list[Outcome]] = {}
+        self._changed = asyncio.Event()
+        self._refs: dict[int, asyncio.Future[Submitted | Refused]] = {}
+        self._next_ref = 1
+        self._nonce = 0
+        self._socket: ClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._loop_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def __aenter__(self) -> Self:
+        self._loop_task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def session(self) -> Session:
+        """The core's state now (for inspection; it holds the token as a `Secret`)."""
+        return self._session
+
+    async def submit(self, request: Outgoing, beside: Beside = _NOTHING) -> Submitted | Refused:
+        """Check and queue a request; `Refused` (nothing sent) or `Submitted` with its `req_id`."""
+        ref = self._next_ref
+        self._next_ref += 1
+        future: asyncio.Future[Submitted | Refused] = asyncio.get_running_loop().create_future()
+        self._refs[ref] = future
+        await self._inputs.put(Submit(ref=ref, request=request, beside=beside, now=_now()))
+        return await future
+
+    async def outcome(self, req_id: int, timeout: float) -> tuple[Outcome, ...]:
+        """Every outcome event of a request until a final one (answered, resolved, not sent), or
+        what there is when `timeout` seconds pass (an `OutcomeUnknown` that nothing resolved)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = tuple(self._outcomes.get(req_id, ()))
+            if any(not isinstance(event, OutcomeUnknown) for event in found):
+                return found
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return found
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), left)
+
+    async def events(self) -> AsyncIterator[Output]:
+        """Every command and event the core produced, in order."""
+        while True:
+            yield await self._events.get()
+
+    async def close(self) -> None:
+        """Stop the session: close the socket, stop reconnecting, end the tasks."""
+        if self._loop_task is None:
+            return
+        await self._inputs.put(Stop(now=_now()))
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._loop_task), 5)
+        for task in (self._loop_task, self._reader, *self._background):
+            if task is not None:
+                task.cancel()
+        for task in (self._loop_task, self._reader, *self._background):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self._socket is not None:
+            with contextlib.suppress(Exception):
+                await self._socket.close()
+        self._loop_task = None
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            due = next_deadline(self._session)
+            wait = _IDLE if due is None else max(0.0, (due - _now()).total_seconds())
+            try:
+                event: Input = await asyncio.wait_for(self._inputs.get(), min(wait, _IDLE))
+            except TimeoutError:
+                event = Tick(now=_now())
+            stopping = isinstance(event, Stop)
+            self._session, outputs = step(self._session, event)
+            for output in outputs:
+                await self._perform(output)
+            if stopping:
+                return
+
+    async def _perform(self, output: Output) -> None:
+        match output:
+            case MintToken():
+                self._spawn(self._mint())
+            case OpenSocket():
+                self._spawn(self._open())
+            case SendFrame():
+                if self._socket is not None:
+                    with contextlib.suppress(ConnectionClosed):
+                        await self._socket.send(output.data)
+            case CloseSocket():
+                if self._socket is not None:
+                    socket, self._socket = self._socket, None
+                    with contextlib.suppress(Exception):
+                        await socket.close(output.code, output.reason)
+            case Submitted() | Refused():
+                future = self._refs.pop(output.ref, None)
+                if future is not None and not future.done():
+                    future.set_result(output)
+                self._record(output)
+            case _:
+                self._record(output)
+        await self._events.put(output)
+
+    def _record(self, output: Output) -> None:
+        match output:
+            case Answered() | OutcomeUnknown() | Resolved() | NotSent():
+                self._outcomes.setdefault(output.req_id, []).append(output)
+                self._changed.set()
+            case _:
+                pass
+
+    def _spawn(self, work: Coroutine[object, object, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _mint(self) -> None:
+        self._nonce = max(self._nonce + 1, time.time_ns() // 1000)  # always increasing
+        request = token_request(self._credentials.key, self._credentials.secret, self._nonce)
+        match request:
+            case Success(http):
+                data = await asyncio.to_thread(
+                    _post, self._rest_url + http.path, dict(http.headers), http.body
+                )
+                answer = (
+                    decode_token_answer(data)
+                    if isinstance(data, bytes)
+                    else Failure(
+                        (
+                            InputInvalid(
+                                field="GetWebSocketsToken",
+                                given=data,
+                                accepted="a reachable Kraken REST API",
+                            ),
+                        )
+                    )
+                )
+            case Failure(tuple() as problems):
+                answer = Failure(problems)
+            case _:
+                return
+        match answer:
+            case Success(grant):
+                await self._inputs.put(TokenMinted(grant=grant, now=_now()))
+            case Failure(tuple() as problems):
+                await self._inputs.put(
+                    TokenFailed(problems=problems, jitter=random.random(), now=_now())
+                )
+
+    async def _open(self) -> None:
+        try:
+            socket = await connect(
+                self._ws_url,
+                open_timeout=10,
+                ping_interval=20,
+                ping_timeout=20,
+                max_size=2**22,
+                compression=None,
+            )
+        except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as error:
+            reason = f"could not connect ({type(error).__name__})"
+            await self._inputs.put(
+                Disconnected(code=None, reason=reason, jitter=random.random(), now=_now())
+            )
+            return
+        self._socket = socket
+        await self._inputs.put(Connected(now=_now()))
+        self._reader = asyncio.create_task(self._read(socket))
+
+    async def _read(self, socket: ClientConnection) -> None:
+        code: int | None = None
+        try:
+            async for message in socket:
+                data = message if isinstance(message, bytes) else message.encode()
+                await self._inputs.put(Received(data=data, now=_now()))
+        except ConnectionClosed as closed:
+            code = closed.rcvd.code if closed.rcvd is not None else 1006
+        else:
+            code = socket.close_code
+        if self._socket is socket:
+            self._socket = None
+            await self._inputs.put(
+                Disconnected(code=code, reason="closed", jitter=random.random(), now=_now())
+            )
+
+
+def _post(url: str, headers: dict[str, Secret], body: bytes) -> bytes | str:
+    """One POST, in a worker thread: the answer's bytes, or why there is none (no secret in it)."""
+    request = urllib.request.Request(url, data=body, method="POST")
+    for name, value in headers.items():
+        request.add_header(name, value.reveal())
+    try:
+        with urllib.request.urlopen(request, timeout=_REST_TIMEOUT) as answer:
+            data: bytes = answer.read(1024 * 1024)
+            return data
+    except urllib.error.HTTPError as error:
+        return f"HTTP {error.code} from {show(url)}"
+    except (urllib.error.URLError, OSError, TimeoutError) as error:
+        return f"{show(url)} unreachable ({type(error).__name__})"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _prefix() -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(random.choice(alphabet) for _ in range(8))
