@@ -1,4 +1,4 @@
-"""Amount text goes straight into an exact Decimal: plain ASCII decimal text only."""
+"""Order intents (momentum/models/intent.py): amount text goes straight into an exact Decimal."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Answers from the exchange: success, error, validate-only and partial batch answers."""
+"""Answers from the exchange (ws_v2_responses.py): success, error, validate-only, partial batch."""
 
 import pytest
 

@@ -1,5 +1,4 @@
-"""Pair rules on both sides of every limit, with a tick (0.05) and a lot (0.5) that are not powers
-of ten; unknown symbols; every pair status; rounding only when asked, in the safe direction."""
+"""Pair rules (momentum/utils/pair_rules.py): grids, minimums, status, symbols, safe rounding."""
 
 from decimal import Decimal
 from typing import Any
@@ -25,13 +24,7 @@ from momentum.models.intent import (
     StopLossOrder,
     Trigger,
 )
-from momentum.utils.pair_rules import (
-    closest_symbols,
-    snap,
-    snap_order,
-    snap_price,
-    snap_qty,
-)
+from momentum.utils.pair_rules import closest_symbols, snap, snap_order, snap_price, snap_qty
 from tests.helpers import NOW, D, N, built, knobs
 
 PAIR = Instrument(

@@ -1,17 +1,11 @@
-"""Knobs: every knob parsed on both sides of its limits, the sources' order, and the file reader."""
+"""Knobs (momentum/utils/env.py): each knob on both sides of its limits, sources, file reader."""
 
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from momentum.utils.env import (
-    KNOB_NAMES,
-    Knobs,
-    load_knobs,
-    parse_knobs,
-    read_knob_file,
-)
+from momentum.utils.env import KNOB_NAMES, Knobs, load_knobs, parse_knobs, read_knob_file
 
 
 def _parse(**environ: str) -> Knobs:

@@ -1,4 +1,4 @@
-"""Instrument data: both Kraken formats decode into one model, exactly; bad data is named."""
+"""Instrument data (instruments.py): both Kraken formats decode into one model; bad data named."""
 
 import json
 from decimal import Decimal
@@ -15,7 +15,7 @@ from momentum.exchange.kraken.instruments import (
 )
 from momentum.models.instrument import Instrument
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 WS_DOC = (FIXTURES / "ws_v2_instrument_snapshot_doc_example.json").read_bytes()
 REST_SAMPLE = (FIXTURES / "rest_asset_pairs_sample.json").read_bytes()
 
