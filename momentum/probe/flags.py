@@ -252,6 +252,23 @@ SNAP: Final[Flag[bool]] = Flag("--snap", "1 rounds off-grid prices and quantitie
 ENV_FILE: Final[Flag[str]] = Flag("--env-file", "knob file to read instead of ./.env_meanrev (never .env)",
                        _text, check=True)  # fmt: skip
 
+# --- momentum-send's own flags (it also takes the context flags --check takes) ------------------
+
+
+def _seconds(text: str, flag: str) -> Decimal | InputInvalid:
+    value = _amount(text, flag)
+    if isinstance(value, Decimal) and value > 3600:
+        return InputInvalid(field=flag, given=show(text), accepted="at most 3600 seconds")
+    return value
+
+
+SIM: Final[Flag[bool]] = Flag("--sim", "1: send to a simulated exchange started in-process (throwaway "
+                              "credentials, no keys, no money)", _bit)  # fmt: skip
+TIMEOUT: Final[Flag[Decimal]] = Flag("--timeout", "seconds to wait for the outcome, reconciliation "
+                                     "included (default 30)", _seconds)  # fmt: skip
+ANSWER_TIMEOUT: Final[Flag[Decimal]] = Flag("--answer_timeout", "seconds without an answer before "
+                                            "the outcome is unknown (default 5)", _seconds)  # fmt: skip
+
 FLAGS: Final[tuple[Flag[object], ...]] = (
     SYMBOL, SIDE, QTY, LIMIT, SL, SL_LIMIT, TP, TP_LIMIT, TIF, EXPIRE_TIME, POST_ONLY, VALIDATE,
     STANDALONE_TP, STANDALONE_SL, REF_PRICE, OPEN_POSITIONS, QUOTE_RATE, REQ_ID, CL_ORD_ID,
@@ -259,7 +276,13 @@ FLAGS: Final[tuple[Flag[object], ...]] = (
     EFFECTIVE_TIME, FEE_PREF, USERREF, SL_TYPE, TP_TYPE, BRACKET, REST, CHECK, INSTRUMENTS, SNAP,
     ENV_FILE,
 )  # fmt: skip
-"""Every flag, in the order the usage lists them."""
+"""Every flag of the probe, in the order the usage lists them."""
+
+SEND_FLAGS: Final[tuple[Flag[object], ...]] = (
+    REF_PRICE, OPEN_POSITIONS, QUOTE_RATE, SIDE, SYMBOL, INSTRUMENTS, ENV_FILE, SIM, TIMEOUT,
+    ANSWER_TIMEOUT,
+)  # fmt: skip
+"""momentum-send's flags: the context --check takes, and how to send."""
 
 _BY_NAME: Final[Mapping[str, Flag[object]]] = {flag.name: flag for flag in FLAGS}
 CHECK_FLAGS: Final = tuple(flag.name for flag in FLAGS if flag.check)
@@ -286,9 +309,12 @@ def usage() -> str:
     )
 
 
-def tokenize(argv: Sequence[str]) -> tuple[dict[str, str], tuple[InputInvalid, ...]]:
-    """Split `--flag value` / `--flag=value` pairs; unknown, repeated or valueless flags are
-    problems."""
+def tokenize(
+    argv: Sequence[str], table: Sequence[Flag[object]] = FLAGS
+) -> tuple[dict[str, str], tuple[InputInvalid, ...]]:
+    """Split `--flag value` / `--flag=value` pairs of a tool's `table` (the probe's by default);
+    unknown, repeated or valueless flags are problems."""
+    known = _BY_NAME if table is FLAGS else {flag.name: flag for flag in table}
     values: dict[str, str] = {}
     problems: list[InputInvalid] = []
     index = 0
@@ -304,16 +330,16 @@ def tokenize(argv: Sequence[str]) -> tuple[dict[str, str], tuple[InputInvalid, .
             )
             continue
         if not equals:
-            if index >= len(argv) or (argv[index].startswith("--") and name in _BY_NAME):
+            if index >= len(argv) or (argv[index].startswith("--") and name in known):
                 problems.append(InputInvalid(field=name, given="no value", accepted="--flag value"))
                 continue
             value = argv[index]
             index += 1
-        if name not in _BY_NAME:
+        if name not in known:
             close = difflib.get_close_matches(
-                name.replace("-", "_"), [f.replace("-", "_") for f in _BY_NAME], n=1
+                name.replace("-", "_"), [f.replace("-", "_") for f in known], n=1
             )
-            hint = f" (did you mean {_flag_named(close[0])}?)" if close else " (see --help)"
+            hint = f" (did you mean {_flag_named(close[0], known)}?)" if close else " (see --help)"
             problems.append(
                 InputInvalid(field=name, given=show(value), accepted=f"a known flag{hint}")
             )
@@ -326,8 +352,8 @@ def tokenize(argv: Sequence[str]) -> tuple[dict[str, str], tuple[InputInvalid, .
     return values, tuple(problems)
 
 
-def _flag_named(underscored: str) -> str:
-    return next(flag for flag in _BY_NAME if flag.replace("-", "_") == underscored)
+def _flag_named(underscored: str, known: Mapping[str, Flag[object]]) -> str:
+    return next(flag for flag in known if flag.replace("-", "_") == underscored)
 
 
 class Values:
@@ -353,12 +379,15 @@ class Values:
         return tuple(self._text)
 
 
-def read(text: Mapping[str, str]) -> tuple[Values, tuple[InputInvalid, ...]]:
+def read(
+    text: Mapping[str, str], table: Sequence[Flag[object]] = FLAGS
+) -> tuple[Values, tuple[InputInvalid, ...]]:
     """Each given flag's text read into its typed value; every problem at once."""
+    known = _BY_NAME if table is FLAGS else {flag.name: flag for flag in table}
     values: dict[str, object] = {}
     problems: list[InputInvalid] = []
     for name, given in text.items():
-        flag = _BY_NAME.get(name)
+        flag = known.get(name)
         if flag is None:
             continue
         value = flag.parse(given, name)

@@ -110,6 +110,7 @@ __all__ = [
     "TokenFailed",
     "TokenMinted",
     "TokenRefused",
+    "check_request",
     "next_deadline",
     "start",
     "step",
@@ -582,9 +583,16 @@ def _identified(
 def _checked(
     request: Outgoing, session: Session, beside: Beside, now: datetime
 ) -> tuple[OrderProblem, ...]:
-    """Exactly what `--check` says of the message (its deadline is re-stamped when it is sent,
-    so it is judged as that one will be); cancel-all and the dead man's switch need ALLOW_LIVE."""
-    context = msgspec.structs.replace(session.config.context, now=now)
+    return check_request(request, session.config.context, beside, now)
+
+
+def check_request(
+    request: Outgoing, context: Context, beside: Beside, now: datetime
+) -> tuple[OrderProblem, ...]:
+    """Exactly what `--check` says of the message, its deadline re-stamped from `DEADLINE_MS`
+    as it will be when it is sent; cancel-all and the dead man's switch need ALLOW_LIVE. A
+    sender calls this first, so that a refused request never opens a connection."""
+    context = msgspec.structs.replace(context, now=now)
     match request:
         case AddOrder() | BatchAdd() | AmendOrder() | CancelOrder():
             restamped = _restamped(request, context)
@@ -936,7 +944,26 @@ def _executions(
     for report in message.data:
         book, events = apply(book, report)
         outputs.extend(OrderUpdate(event=e) for e in events)
-    return msgspec.structs.replace(sequenced, book=book), tuple(outputs)
+    updated = msgspec.structs.replace(sequenced, book=book)
+    seen, found = _seen_in_stream(updated)
+    return seen, (*outputs, *found)
+
+
+def _seen_in_stream(session: Session) -> tuple[Session, tuple[Output, ...]]:
+    """An unknown add whose every `cl_ord_id` the stream now shows is resolved at once: it was
+    placed, whatever became of its answer."""
+    outputs: list[Output] = []
+    still: list[Pending] = []
+    for pending in session.unknown:
+        orders = [session.book.get_by_cl_ord_id(cl) for cl in pending.cl_ord_ids]
+        if pending.validate_only or not pending.cl_ord_ids or None in orders:
+            still.append(pending)
+            continue
+        outputs.extend(_found(pending.req_id, cl, order)
+                       for cl, order in zip(pending.cl_ord_ids, orders, strict=True))  # fmt: skip
+    if not outputs:
+        return session, ()
+    return msgspec.structs.replace(session, unknown=tuple(still)), tuple(outputs)
 
 
 def _reconcile(
