@@ -28,7 +28,7 @@ SETTINGS = f"""
 paths_to_mutate = {json.dumps(TARGETS)}
 tests_dir = ["tests/"]
 also_copy = ["momentum/", "tests/", "stubs/", "mypy.ini", "README.md"]
-pytest_add_cli_args = ["--ignore=tests/test_probe.py", "-x", "-p", "no:cacheprovider"]
+pytest_add_cli_args = ["--ignore=tests/scripts/test_ws_payload_probe.py", "-x", "-p", "no:cacheprovider"]
 """
 STATUS = re.compile(r"^\s*(\S+): (killed|survived|no tests|timeout|suspicious|skipped|segfault)")
 

@@ -1,36 +1,60 @@
-"""The guards on every path a bot takes: batches, brackets and amends held to the cap as a whole,
-the cap's currency, the library's default pair rules, every problem at once, typed figures."""
+"""The guards (momentum/utils/safety.py): each on both sides of its knob, alone and through the
+gates; batches, brackets and amends held to the cap as a whole, the cap's currency, the
+library's default pair rules, every problem at once, typed figures, the refusals' words."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from returns.result import Success
 
 from momentum.errors import BelowMinimum, GuardRefused, InputInvalid, Notional, OffGrid, Problem
 from momentum.exchange.kraken.instruments import load_instrument_table
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.exchange.kraken.ws_v2_requests import (
     bracket_plan,
     build_amend_order,
     build_batch_add,
+    build_cancel_order,
 )
 from momentum.models.context import Context, Knobs
 from momentum.models.intent import (
     Amend,
+    Cancel,
     LimitClose,
     LimitOrder,
     MarketOrder,
     StopLossClose,
     StopLossLimitClose,
+    StopLossLimitOrder,
+    StopLossOrder,
     TakeProfitClose,
     TakeProfitLimitClose,
+    TakeProfitLimitOrder,
+    TrailingStopClose,
+    TrailingStopLimitClose,
+    TrailingStopLimitOrder,
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.safety import check_amend, check_batch, check_bracket, check_order
-from tests.helpers import NOW, D, context, limit
+from momentum.utils.safety import (
+    abs_limit_required,
+    allow_live,
+    check_amend,
+    check_batch,
+    check_bracket,
+    check_order,
+    entry_max_notional,
+    one_position_only,
+    screen_order,
+)
+from tests.helpers import NOW, D, N, built, context, limit, refused
+from tests.strategies import moments, prices, quantities
 
 CAP_10: dict[str, Any] = {"entry_max_notional": D("10")}
 
@@ -287,6 +311,21 @@ class TestEveryProblemAtOnce:
         found = check_order(buy("0", "28440", cl_ord_id="x" * 40), context(**CAP_10)).failure()
         assert [p.field for p in found if isinstance(p, InputInvalid)] == ["cl_ord_id", "qty"]
 
+    def test_every_problem_of_a_request_is_reported_at_once(self) -> None:
+        order = limit(
+            symbol="btc", qty=D("0"), limit_price=D("-1"), cl_ord_id="a" * 40, time_in_force="gtd"
+        )
+        found = check_order(order, context(exposure=2, live=True)).failure()
+        assert [getattr(p, "field", None) or getattr(p, "guard", None) for p in found] == [
+            "symbol",
+            "cl_ord_id",
+            "expire_time",
+            "qty",
+            "limit_price",
+            "ONE_POSITION_ONLY",
+            "ALLOW_LIVE",
+        ]
+
 
 class TestTypedFigures:
     """Refusals carry their figures as typed fields beside the prose."""
@@ -332,4 +371,408 @@ def test_the_figures_are_written_in_plain_notation() -> None:
     assert refusal.render() == (
         "ENTRY_MAX_NOTIONAL refused: 0.00001 x 10000 = 0.1 USD > cap 0.00001 USD; raise "
         "ENTRY_MAX_NOTIONAL to at least 0.1, or lower the quantity or the price"
+    )
+
+
+# --- each guard on both sides of its knob -------------------------------------------------
+
+
+def market(**changes: Any) -> MarketOrder:
+    fields: dict[str, Any] = {"symbol": "BTC/USD", "side": "buy", "qty": D("0.001")}
+    return MarketOrder(**(fields | changes))
+
+
+def guards_of(order: Any, **ctx: Any) -> list[str]:
+    found = build_add_order(order, context(**ctx)).failure()
+    return [p.guard for p in found if isinstance(p, GuardRefused)]
+
+
+def fields_of(order: Any, **ctx: Any) -> list[str]:
+    found = build_add_order(order, context(**ctx)).failure()
+    return [p.field for p in found if isinstance(p, InputInvalid)]
+
+
+def stop_limit_close(limit_price: Decimal | None) -> StopLossLimitClose:
+    return StopLossLimitClose(trigger_price=D("28410"), limit_price=limit_price)
+
+
+def guard_of(result: GuardRefused | None) -> str:
+    assert result is not None, "expected a refusal"
+    return result.guard
+
+
+def cancel_problems(cancel: Cancel, **ctx: Any) -> list[str]:
+    found = build_cancel_order(cancel, context(allow_live=True) if not ctx else context(**ctx))
+    return [p.render() for p in found.swap().value_or(())]
+
+
+B: dict[str, Any] = {"symbol": "BTC/USD", "qty": D("1")}
+L: dict[str, Any] = {"symbol": "BTC/USD", "qty": D("1"), "limit_price": D("100"), "side": "buy"}
+BASE: dict[str, Any] = {"symbol": "MATIC/USD", "side": "buy", "qty": D("100")}
+AT_100: dict[str, Any] = {"symbol": "BTC/USD", "qty": D("1"), "limit_price": D("100")}
+
+
+def t(price: str = "90", **changes: Any) -> Trigger:
+    return Trigger(price=D(price), **changes)
+
+
+class TestEachGuardCalledDirectly:
+    """Each guard is public: a refusal or `None`, agreeing with `check_order`."""
+
+    def test_entry_max_notional_at_and_over_the_cap(self) -> None:
+        order = limit()  # 0.001 x 28440 = 28.44
+        assert entry_max_notional(order, context(entry_max_notional=D("28.44"))) is None
+        refused = entry_max_notional(order, context(entry_max_notional=D("28.43")))
+        assert guard_of(refused) == "ENTRY_MAX_NOTIONAL"
+
+    def test_one_position_only_with_and_without_an_open_position(self) -> None:
+        order = limit()
+        assert one_position_only(order, context(exposure=0)) is None
+        assert guard_of(one_position_only(order, context(exposure=1))) == "ONE_POSITION_ONLY"
+
+    def test_abs_limit_required_with_and_without_the_close_limit(self) -> None:
+        bare = limit(close=StopLossLimitClose(trigger_price=D("28410")))
+        given = limit(close=StopLossLimitClose(trigger_price=D("28410"), limit_price=D("28400")))
+        assert abs_limit_required(given, context()) is None
+        assert guard_of(abs_limit_required(bare, context())) == "ABS_LIMIT_REQUIRED"
+
+    def test_allow_live_refuses_a_live_order_only_while_off(self) -> None:
+        order = limit()
+        assert allow_live(order, context(live=False)) is None
+        assert allow_live(order, context(live=True, allow_live=True)) is None
+        assert guard_of(allow_live(order, context(live=True))) == "ALLOW_LIVE"
+
+    def test_screen_order_is_check_order_without_the_container(self) -> None:
+        good, bad = limit(), MarketOrder(symbol="BTC/USD", side="buy", qty=D("0.001"))
+        ctx = context(entry_max_notional=D("10"))
+        assert screen_order(good, context()) is good
+        assert check_order(good, context()) == Success(good)
+        assert screen_order(bad, ctx) == check_order(bad, ctx).failure()
+        assert screen_order(bad, ctx) != ()
+
+    def test_a_guard_called_directly_on_an_unchecked_symbol_still_speaks_plainly(self) -> None:
+        order = limit(symbol="BTCUSD", qty=D("1"), limit_price=D("100"))
+        refusal = entry_max_notional(order, context(entry_max_notional=D("10")))
+        assert refusal is not None
+        assert refusal.render() == (
+            "ENTRY_MAX_NOTIONAL refused: the entry's pair is 'BTCUSD', which names no quote currency, "
+            "so its notional cannot be bounded by cap 10 USD; give the order's symbol, BASE/QUOTE "
+            "such as BTC/USD"
+        )
+
+
+class TestEntryMaxNotional:
+    def test_entry_at_cap_is_accepted(self) -> None:
+        assert built(limit(), context(entry_max_notional=D("28.44")))["params"]["limit_price"] == N(
+            "28440"
+        )
+
+    def test_entry_one_tick_over_cap_is_refused(self) -> None:
+        assert guards_of(limit(limit_price=D("28440.1")), entry_max_notional=D("28.44")) == [
+            "ENTRY_MAX_NOTIONAL"
+        ]
+
+    def test_refusal_names_the_figures_and_the_remedy(self) -> None:
+        assert refused(limit(), context(entry_max_notional=D("10"))) == [
+            "ENTRY_MAX_NOTIONAL refused: 0.001 x 28440 = 28.44 USD > cap 10 USD; raise "
+            "ENTRY_MAX_NOTIONAL to at least 28.44, or lower the quantity or the price"
+        ]
+
+    def test_market_entry_without_reference_price_is_refused(self) -> None:
+        assert guards_of(market()) == ["ENTRY_MAX_NOTIONAL"]
+
+    def test_market_entry_with_reference_price_under_cap_is_accepted(self) -> None:
+        order = market(ref_price=D("9000"))
+        assert built(order, context(entry_max_notional=D("9")))["params"]["order_type"] == "market"
+
+    def test_market_entry_with_reference_price_over_cap_is_refused(self) -> None:
+        assert guards_of(market(ref_price=D("9000.1")), entry_max_notional=D("9")) == [
+            "ENTRY_MAX_NOTIONAL"
+        ]
+
+    def test_a_stop_entry_is_bounded_by_its_trigger(self) -> None:
+        order = StopLossOrder(
+            symbol="BTC/USD", side="buy", qty=D("1"), trigger=Trigger(price=D("10.01"))
+        )
+        assert guards_of(order, entry_max_notional=D("10")) == ["ENTRY_MAX_NOTIONAL"]
+        assert built(order, context(entry_max_notional=D("10.01")))["params"]["order_qty"] == N("1")
+
+    def test_a_relative_trigger_entry_is_bounded_through_the_reference_price(self) -> None:
+        order = StopLossOrder(
+            symbol="BTC/USD",
+            side="buy",
+            qty=D("1"),
+            trigger=Trigger(price=D("5"), price_type="pct"),
+            ref_price=D("100"),
+        )
+        assert guards_of(order, entry_max_notional=D("104.99")) == ["ENTRY_MAX_NOTIONAL"]
+        assert built(order, context(entry_max_notional=D("105")))["params"]["triggers"] == {
+            "reference": "last",
+            "price": N("5"),
+            "price_type": "pct",
+        }
+
+    def test_a_sell_exit_is_not_bounded(self) -> None:
+        assert (
+            built(market(side="sell"), context(entry_max_notional=D("1")))["params"]["side"]
+            == "sell"
+        )
+
+    def test_a_buy_close_of_a_sell_is_bounded_too(self) -> None:
+        order = limit(
+            side="sell", limit_price=D("100"), qty=D("1"), close=LimitClose(limit_price=D("90"))
+        )
+        assert guards_of(order, entry_max_notional=D("89.99")) == ["ENTRY_MAX_NOTIONAL"]
+        assert built(order, context(entry_max_notional=D("90")))["params"]["conditional"] == {
+            "order_type": "limit",
+            "limit_price": N("90"),
+        }
+
+
+NOTIONALS = [
+    # (order, knob changes, the buy leg's price the cap is held to)
+    (TrailingStopOrder(**B, side="buy", ref_price=D("100"),
+                       trigger=Trigger(price=D("2"), price_type="pct")), {}, "102"),
+    (TrailingStopLimitOrder(**B, side="buy", ref_price=D("100"), limit_price=D("1"),
+                            trigger=Trigger(price=D("2"), price_type="pct")), {}, "103"),
+    (LimitOrder(**AT_100, side="sell",
+                close=TrailingStopLimitClose(trigger_price=D("10"), trigger_price_type="pct",
+                                             limit_price=D("1"), limit_price_type="quote")),
+     {}, "111"),
+    (LimitOrder(**AT_100, side="sell",
+                close=StopLossClose(trigger_price=D("5"), trigger_price_type="pct")), {}, "105"),
+    (StopLossLimitOrder(**B, side="buy", trigger=Trigger(price=D("100"))),
+     {"abs_limit_required": False}, "100"),
+    (LimitOrder(**AT_100, side="sell", close=StopLossLimitClose(trigger_price=D("110"))),
+     {"abs_limit_required": False}, "110"),
+]  # fmt: skip
+
+
+class TestBuyLegPrices:
+    """Each buy leg is held to the cap at the highest price it can reach."""
+
+    def test_a_trailing_buy_close_is_bounded_at_the_entry_plus_its_offset(self) -> None:
+        # sell 1 at 100; the buy close trails 10% from the trough: at most 110 x 1 = 110
+        order = limit(side="sell", qty=D("1"), limit_price=D("100"),
+                      close=TrailingStopClose(trigger_price=D("10"), trigger_price_type="pct"))  # fmt: skip
+        assert built(order, context(entry_max_notional=D("110")))
+        assert refused(order, context(entry_max_notional=D("109.99"))) == [
+            "ENTRY_MAX_NOTIONAL refused: 1 x 110 = 110 USD > cap 109.99 USD; raise "
+            "ENTRY_MAX_NOTIONAL to at least 110, or lower the quantity or the price"
+        ]
+
+    @pytest.mark.parametrize(("order", "changes", "price"), NOTIONALS)
+    def test_each_buy_leg_is_held_to_the_cap_at_the_price_it_can_reach(
+        self, order: Any, changes: dict[str, Any], price: str
+    ) -> None:
+        assert built(order, context(entry_max_notional=D(price), **changes))
+        below = D(price) - D("0.01")
+        assert refused(order, context(entry_max_notional=below, **changes)) == [
+            f"ENTRY_MAX_NOTIONAL refused: 1 x {price} = {price} USD > cap {below} USD; raise "
+            f"ENTRY_MAX_NOTIONAL to at least {price}, or lower the quantity or the price"
+        ]
+
+    def test_a_trailing_limit_buy_without_the_market_price_cannot_be_bounded(self) -> None:
+        order = TrailingStopLimitOrder(**B, side="buy", limit_price=D("1"),
+                                       trigger=Trigger(price=D("2"), price_type="pct"))  # fmt: skip
+        assert refused(order, context(entry_max_notional=D("1000"))) == [
+            "ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
+            "bounded by cap 1000 USD; give a reference price (ref_price) or a limit price (limit_price)"
+        ]
+
+    def test_a_buy_trailing_entry_without_a_reference_price_cannot_be_bounded(self) -> None:
+        order = TrailingStopOrder(**BASE, trigger=Trigger(price=D("1"), price_type="pct"))
+        found = build_add_order(order, context()).failure()
+        assert [getattr(p, "guard", None) for p in found] == ["ENTRY_MAX_NOTIONAL"]
+
+    def test_a_buy_close_without_a_price_is_refused_by_both_guards(self) -> None:
+        order = limit(**AT_100, side="sell", close=StopLossLimitClose(trigger_price=D("110")))
+        assert refused(order, context(entry_max_notional=D("1000"))) == [
+            "ENTRY_MAX_NOTIONAL refused: the buy close's price is unknown, so its notional cannot "
+            "be bounded by cap 1000 USD; give a reference price (ref_price) or a limit price (limit_price)",
+            "ABS_LIMIT_REQUIRED refused: no absolute limit price on its stop-loss-limit close; "
+            "give the limit price (close.limit_price), or set ABS_LIMIT_REQUIRED=0 to use the "
+            "trigger price as the limit",
+        ]
+
+    def test_a_cash_buy_is_held_to_the_larger_of_its_two_amounts_in_words(self) -> None:
+        order = MarketOrder(**B, side="buy", ref_price=D("100"), cash_qty=D("150"))
+        assert refused(order, context(entry_max_notional=D("120"))) == [
+            "ENTRY_MAX_NOTIONAL refused: cash_qty 150 USD and 1 x 100 = 100 USD: 150 USD > cap 120 "
+            "USD; raise ENTRY_MAX_NOTIONAL to at least 150, or lower the quantity or the price"
+        ]
+
+
+class TestCashQty:
+    def order(self, cash: str, side: Any = "buy") -> Any:
+        return MarketOrder(symbol="BTC/USD", side=side, qty=D("0.0001"), cash_qty=D(cash),
+                           ref_price=D("90000"))  # fmt: skip
+
+    @pytest.mark.parametrize(("cash", "ok"), [("10", True), ("10.01", False)])
+    def test_the_cap_holds_cash_qty_directly(self, cash: str, ok: bool) -> None:
+        result = build_add_order(self.order(cash), context(entry_max_notional=D("10")))
+        assert (result.swap().value_or(None) is None) == ok
+
+
+class TestOnePositionOnly:
+    def test_entry_with_no_open_position_is_accepted(self) -> None:
+        assert built(limit(), context(exposure=0))["params"]["side"] == "buy"
+
+    def test_entry_with_an_open_position_is_refused(self) -> None:
+        assert guards_of(limit(), exposure=1) == ["ONE_POSITION_ONLY"]
+
+    def test_entry_with_an_open_position_is_accepted_when_the_knob_is_off(self) -> None:
+        assert (
+            built(limit(), context(exposure=1, one_position_only=False))["params"]["side"] == "buy"
+        )
+
+    def test_exit_with_an_open_position_is_accepted(self) -> None:
+        assert built(limit(side="sell"), context(exposure=1))["params"]["side"] == "sell"
+
+    def test_a_negative_position_count_is_invalid_input(self) -> None:
+        assert fields_of(limit(), exposure=-1) == ["open_positions"]
+
+    def test_a_negative_position_count_is_bad_input_and_fails_the_guard_closed(self) -> None:
+        assert refused(LimitOrder(**L), context(exposure=-1)) == [
+            "open_positions: '-1'; use a whole number of open positions, 0 or more",
+            "ONE_POSITION_ONLY refused: -1 position(s) open and ONE_POSITION_ONLY=1; close the open "
+            "position first, or set ONE_POSITION_ONLY=0",
+        ]
+
+
+class TestAbsLimitRequired:
+    def test_a_close_with_its_limit_is_accepted(self) -> None:
+        conditional = built(limit(close=stop_limit_close(D("28400"))))["params"]["conditional"]
+        assert conditional["limit_price"] == N("28400")
+
+    def test_a_close_without_its_limit_is_refused(self) -> None:
+        assert guards_of(limit(close=stop_limit_close(None))) == ["ABS_LIMIT_REQUIRED"]
+
+    def test_off_a_close_without_limit_uses_the_trigger_as_limit(self) -> None:
+        message = built(limit(close=stop_limit_close(None)), context(abs_limit_required=False))
+        assert message["params"]["conditional"] == {
+            "order_type": "stop-loss-limit",
+            "trigger_price": N("28410"),
+            "limit_price": N("28410"),
+        }
+
+    def test_a_take_profit_limit_close_without_limit_is_refused(self) -> None:
+        order = limit(close=TakeProfitLimitClose(trigger_price=D("28500")))
+        assert guards_of(order) == ["ABS_LIMIT_REQUIRED"]
+
+    @pytest.mark.parametrize("kind", [StopLossLimitOrder, TakeProfitLimitOrder])
+    def test_a_primary_limit_type_without_limit_is_refused(self, kind: type[Any]) -> None:
+        order = kind(symbol="BTC/USD", side="sell", qty=D("1"), trigger=Trigger(price=D("100")))
+        assert guards_of(order) == ["ABS_LIMIT_REQUIRED"]
+
+    @pytest.mark.parametrize("kind", [StopLossLimitOrder, TakeProfitLimitOrder])
+    def test_off_a_primary_without_limit_uses_the_static_trigger(self, kind: type[Any]) -> None:
+        order = kind(symbol="BTC/USD", side="sell", qty=D("1"), trigger=Trigger(price=D("100")))
+        params = built(order, context(abs_limit_required=False))["params"]
+        assert params["limit_price"] == N("100")
+
+    def test_off_a_relative_trigger_cannot_stand_in_for_the_limit(self) -> None:
+        order = StopLossLimitOrder(
+            symbol="BTC/USD",
+            side="sell",
+            qty=D("1"),
+            trigger=Trigger(price=D("-2"), price_type="pct"),
+        )
+        assert fields_of(order, abs_limit_required=False) == ["limit_price"]
+
+    def test_both_limit_less_legs_are_named_together(self) -> None:
+        order = StopLossLimitOrder(**B, side="sell", trigger=t("90"),
+                                   close=StopLossLimitClose(trigger_price=D("95")))  # fmt: skip
+        assert (
+            "ABS_LIMIT_REQUIRED refused: no absolute limit price on the stop-loss-limit order and its "
+            "stop-loss-limit close; give the limit price (limit_price and close.limit_price), or set "
+            "ABS_LIMIT_REQUIRED=0 to use the trigger price as the limit"
+        ) in refused(order)
+
+
+class TestAllowLive:
+    def test_validate_stays_true_by_default(self) -> None:
+        assert built(limit(), context(allow_live=True))["params"]["validate"] is True
+
+    def test_a_live_order_is_refused_while_allow_live_is_off(self) -> None:
+        assert guards_of(limit(), live=True) == ["ALLOW_LIVE"]
+
+    def test_a_live_order_with_allow_live_on_sends_validate_false(self) -> None:
+        assert built(limit(), context(live=True, allow_live=True))["params"]["validate"] is False
+
+    def test_an_amend_without_allow_live_is_refused(self) -> None:
+        found = build_amend_order(Amend(order_id="A", qty=D("1"), side="sell"), context())
+        assert [p.render() for p in found.failure()] == [
+            "ALLOW_LIVE refused: amend_order has no validate mode: it always acts on a live order, "
+            "and ALLOW_LIVE=0; set ALLOW_LIVE=1 to build it"
+        ]
+
+    def test_a_cancel_without_allow_live_is_refused(self) -> None:
+        assert cancel_problems(Cancel(cl_ord_ids=("a",)), allow_live=False) == [
+            "ALLOW_LIVE refused: cancel_order has no validate mode: it always acts on a live order, "
+            "and ALLOW_LIVE=0; set ALLOW_LIVE=1 to build it"
+        ]
+
+
+class TestRefusalTexts:
+    """Each knob-named refusal says the guard, the figures and the change that would pass."""
+
+    def test_one_position_only(self) -> None:
+        assert refused(limit(), context(exposure=2)) == [
+            "ONE_POSITION_ONLY refused: 2 position(s) open and ONE_POSITION_ONLY=1; close the "
+            "open position first, or set ONE_POSITION_ONLY=0"
+        ]
+
+    def test_abs_limit_required(self) -> None:
+        order = limit(close=StopLossLimitClose(trigger_price=D("28410")))
+        assert refused(order) == [
+            "ABS_LIMIT_REQUIRED refused: no absolute limit price on its stop-loss-limit close; "
+            "give the limit price (close.limit_price), or set ABS_LIMIT_REQUIRED=0 to use "
+            "the trigger price as the limit"
+        ]
+
+    def test_allow_live(self) -> None:
+        assert refused(limit(), context(live=True)) == [
+            "ALLOW_LIVE refused: a live order (validate=false) was asked for and ALLOW_LIVE=0; "
+            "set ALLOW_LIVE=1 to allow live orders, or ask for validation only (validate)"
+        ]
+
+    def test_an_unbounded_market_buy(self) -> None:
+        assert refused(market(), context(entry_max_notional=D("10"))) == [
+            "ENTRY_MAX_NOTIONAL refused: the entry's price is unknown, so its notional cannot be "
+            "bounded by cap 10 USD; give a reference price (ref_price) or a limit price (limit_price)"
+        ]
+
+
+# --- laws --------------------------------------------------------------------------------
+
+
+@given(
+    qty=quantities,
+    limit=prices,
+    gap=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("50"), places=2),
+    now=moments,
+)
+def test_a_valid_oto_limit_buy_always_succeeds(
+    qty: Decimal, limit: Decimal, gap: Decimal, now: datetime
+) -> None:
+    """A well-formed OTO limit buy under a generous cap is never refused (the guards are not
+    too strict)."""
+    assume(limit - gap > 0)
+    order = LimitOrder(
+        symbol="BTC/USD",
+        side="buy",
+        qty=qty,
+        limit_price=limit,
+        close=StopLossLimitClose(trigger_price=limit - gap, limit_price=limit - gap),
+    )
+    ctx = Context(knobs=Knobs(entry_max_notional=Decimal(10_000)), now=now, instruments="unchecked")
+    message = build_add_order(order, ctx).unwrap()
+    deadline = message.params.deadline
+    assert isinstance(deadline, str)
+    assert deadline.endswith("Z")
+    assert (
+        now + timedelta(seconds=4)
+        < datetime.strptime(deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        <= now + timedelta(seconds=5)
     )

@@ -21,6 +21,7 @@ from momentum.exchange.kraken.ws_v2_requests import bracket_plan
 from momentum.models.context import Context
 from momentum.models.intent import LimitOrder, StopLossClose, TakeProfitClose
 from tests.helpers import NOW, D, context
+from tests.strategies import contexts
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ADD_EXAMPLES = json.loads((FIXTURES / "ws_v2_add_order_doc_examples.json").read_text())
@@ -351,3 +352,9 @@ def test_no_bracket_that_builds_puts_more_than_the_cap_at_risk(
     at_risk = _in_cap_currency(total, "BTC/USD", ctx)
     target(float(at_risk / ctx.knobs.entry_max_notional))
     assert at_risk <= ctx.knobs.entry_max_notional
+
+
+@given(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode)), contexts)
+def test_checking_any_bytes_never_raises(data: bytes, ctx: Context) -> None:
+    """The core returns a Result for every input; it never raises."""
+    assert isinstance(check_message(data, ctx), tuple)

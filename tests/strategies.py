@@ -1,30 +1,16 @@
-"""Laws of the core, as hypothesis properties (profile `ci` by default, `fuzz` by hand)."""
+"""Hypothesis strategies the laws share (intents, contexts, argv), and two Result checks."""
 
-import contextlib
-import io
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import msgspec
-from hypothesis import assume, given
+from hypothesis import assume
 from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 from momentum.errors import Problem
-from momentum.exchange.kraken.instruments import decode_instruments, load_default_instruments
-from momentum.exchange.kraken.read_back import intent_of
-from momentum.exchange.kraken.rest.render import build_rest_add_order
-from momentum.exchange.kraken.ws_v2_check import check_message
-from momentum.exchange.kraken.ws_v2_messages import AddOrder, decode, decode_request, encode
-from momentum.exchange.kraken.ws_v2_payloads import build_add_order
-from momentum.exchange.kraken.ws_v2_requests import (
-    build_amend_order,
-    build_batch_add,
-    build_cancel_order,
-)
-from momentum.exchange.kraken.ws_v2_responses import decode_answer
+from momentum.exchange.kraken.ws_v2_messages import AddOrder
 from momentum.models.context import Context, Exposure
 from momentum.models.intent import (
     Amend,
@@ -49,15 +35,8 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.probe.core import probe_message
 from momentum.probe.flags import FLAGS
-from momentum.probe.request import parse_argv, parse_flags
-from momentum.scripts.ws_payload_probe import main
-from momentum.utils.env import KNOB_NAMES, Knobs, parse_knobs
-
-TABLE = load_default_instruments().unwrap()
-
-# --- strategies ---------------------------------------------------------------------------------
+from momentum.utils.env import Knobs
 
 wild_decimals = st.one_of(
     st.decimals(allow_nan=True, allow_infinity=True),
@@ -73,6 +52,7 @@ symbols = st.one_of(st.just("BTC/USD"), st.just("ETH/EUR"), st.text(max_size=12)
 moments = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)
 )
+
 
 triggers = st.builds(
     Trigger,
@@ -151,6 +131,7 @@ contexts = st.builds(
     quote_rates=st.dictionaries(st.sampled_from(["USDT", "BTC", "btc"]), wild_decimals, max_size=2),
 )
 positive_offsets = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("20"), places=1)
+
 
 # Intents that are usually valid, so that the laws about successes get many examples.
 plausible_triggers = st.one_of(
@@ -270,116 +251,8 @@ flag_names = st.one_of(st.sampled_from(sorted(flag.name for flag in FLAGS)), st.
 argvs = st.lists(st.one_of(flag_names, st.text(max_size=20)), max_size=30)
 
 
-def _is_result(value: object) -> bool:
-    return isinstance(value, Success | Failure)
+# amends and cancels, for the laws about every other builder
 
-
-# --- laws ------------------------------------------------------------------------------------------
-
-
-@given(intents, contexts)
-def test_the_builder_returns_a_result_for_every_intent(order: OrderIntent, ctx: Context) -> None:
-    """The core returns a Result for every input; it never raises."""
-    assert _is_result(build_add_order(order, ctx))
-
-
-@given(argvs, st.dictionaries(st.sampled_from(KNOB_NAMES), st.text(max_size=20)), moments)
-def test_the_probe_core_returns_a_result_for_any_argv_and_any_knobs(
-    argv: list[str], knob_text: dict[str, str], now: datetime
-) -> None:
-    """The core returns a Result for every input; it never raises."""
-    knobs = parse_knobs(knob_text, {}, file_label="f")
-    result = probe_message(parse_argv(argv, TABLE), knobs, Success(TABLE), now)
-    assert _is_result(result)
-
-
-@given(
-    st.dictionaries(st.sampled_from(sorted(flag.name for flag in FLAGS)), st.text(max_size=20)),
-    knob_sets,
-    moments,
-)
-def test_the_probe_core_returns_a_result_for_any_flag_text(
-    values: dict[str, str], knobs: Knobs, now: datetime
-) -> None:
-    """The core returns a Result for every input; it never raises."""
-    base = {"--symbol": "BTC/USD", "--side": "buy", "--qty": "0.001"}
-    request = parse_flags(base | values, TABLE)
-    assert _is_result(probe_message(request, Success(knobs), Success(TABLE), now))
-
-
-def _succeeds(result: Result[AddOrder, tuple[Problem, ...]]) -> AddOrder:
-    assume(isinstance(result, Success))
-    return result.unwrap()
-
-
-@given(plausible_intents, plausible_contexts)
-def test_encoding_then_decoding_gives_an_equal_message(order: OrderIntent, ctx: Context) -> None:
-    """Encoding then decoding gives an equal message."""
-    message = _succeeds(build_add_order(order, ctx))
-    assert decode(encode(message).unwrap()).unwrap() == message
-
-
-@given(plausible_intents, plausible_contexts)
-def test_a_success_passes_the_guards_again(order: OrderIntent, ctx: Context) -> None:
-    """A Success passes the guards again: the decoded message, read back as an intent, builds the
-    same message."""
-    message = _succeeds(build_add_order(order, ctx))
-    decoded = decode(encode(message).unwrap()).unwrap()
-    again = build_add_order(intent_of(decoded, ref_price=order.ref_price).unwrap(), ctx)
-    assert again == Success(message)
-
-
-@given(intents, contexts)
-def test_the_same_intent_and_clock_give_the_same_bytes(order: OrderIntent, ctx: Context) -> None:
-    """The same intent and the same clock give byte-identical output."""
-    first = build_add_order(order, ctx).map(lambda m: encode(m).value_or(b""))
-    assert first == build_add_order(order, ctx).map(lambda m: encode(m).value_or(b""))
-
-
-@given(
-    qty=quantities,
-    limit=prices,
-    gap=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("50"), places=2),
-    now=moments,
-)
-def test_a_valid_oto_limit_buy_always_succeeds(
-    qty: Decimal, limit: Decimal, gap: Decimal, now: datetime
-) -> None:
-    """A well-formed OTO limit buy under a generous cap is never refused (the guards are not
-    too strict)."""
-    assume(limit - gap > 0)
-    order = LimitOrder(
-        symbol="BTC/USD",
-        side="buy",
-        qty=qty,
-        limit_price=limit,
-        close=StopLossLimitClose(trigger_price=limit - gap, limit_price=limit - gap),
-    )
-    ctx = Context(knobs=Knobs(entry_max_notional=Decimal(10_000)), now=now, instruments="unchecked")
-    message = build_add_order(order, ctx).unwrap()
-    deadline = message.params.deadline
-    assert isinstance(deadline, str)
-    assert deadline.endswith("Z")
-    assert (
-        now + timedelta(seconds=4)
-        < datetime.strptime(deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        <= now + timedelta(seconds=5)
-    )
-
-
-@given(st.lists(intents, max_size=17), contexts)
-def test_a_batch_of_any_intents_returns_a_result(orders: list[OrderIntent], ctx: Context) -> None:
-    """The core returns a Result for every input; it never raises."""
-    assert _is_result(build_batch_add(orders, ctx))
-
-
-@given(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode)), contexts)
-def test_checking_any_bytes_never_raises(data: bytes, ctx: Context) -> None:
-    """The core returns a Result for every input; it never raises."""
-    assert isinstance(check_message(data, ctx), tuple)
-
-
-# --- every other public core function, and the probe's promise about stdout -------------------
 
 amends = st.builds(
     Amend,
@@ -402,32 +275,10 @@ cancels = st.builds(
 )
 
 
-@given(amends, cancels, intents, contexts)
-def test_amend_cancel_and_rest_builders_return_a_result(
-    amend: Amend, cancel: Cancel, order: OrderIntent, ctx: Context
-) -> None:
-    """The core returns a Result for every input; it never raises."""
-    with_table = msgspec.structs.replace(ctx, instruments=TABLE)
-    assert _is_result(build_amend_order(amend, ctx))
-    assert _is_result(build_cancel_order(cancel, ctx))
-    assert _is_result(build_rest_add_order(order, with_table))
+def _is_result(value: object) -> bool:
+    return isinstance(value, Success | Failure)
 
 
-@given(st.binary(max_size=400))
-def test_every_decoder_returns_a_result_for_any_bytes(data: bytes) -> None:
-    """The core returns a Result for every input; it never raises."""
-    assert _is_result(decode_answer(data))
-    assert _is_result(decode_instruments(data))
-    assert _is_result(decode_request(data))
-
-
-@given(argvs)
-def test_a_refusal_never_writes_to_stdout(argv: list[str]) -> None:
-    """A refusal never yields output on stdout: exit 0 and a message, or nothing on stdout."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        # no --check (it reads stdin) and no --help (it prints usage on purpose)
-        code = main([a for a in argv if not a.startswith(("--check", "-h", "--help"))])
-    assert (code == 0) == bool(out.getvalue())
-    if code == 0:
-        assert json.loads(out.getvalue())
+def _succeeds(result: Result[AddOrder, tuple[Problem, ...]]) -> AddOrder:
+    assume(isinstance(result, Success))
+    return result.unwrap()

@@ -1,10 +1,15 @@
-"""batch_add, amend_order, cancel_order and the bracket plan, judged on their final JSON."""
+"""batch_add, amend_order, cancel_order, the bracket plan (ws_v2_requests.py), as final JSON."""
 
 from typing import Any
 
+import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from momentum.errors import GuardRefused, InputInvalid
+from momentum.exchange.kraken.instruments import load_default_instruments
+from momentum.exchange.kraken.rest.render import build_rest_add_order
 from momentum.exchange.kraken.ws_v2_messages import decode_request, encode
 from momentum.exchange.kraken.ws_v2_requests import (
     bracket_plan,
@@ -12,17 +17,24 @@ from momentum.exchange.kraken.ws_v2_requests import (
     build_batch_add,
     build_cancel_order,
 )
+from momentum.models.context import Context
 from momentum.models.intent import (
     Amend,
     Cancel,
     LimitOrder,
     MarketOrder,
     OrderIntent,
+    StopLossClose,
     StopLossLimitClose,
     TakeProfitClose,
     TakeProfitLimitClose,
 )
 from tests.helpers import DEADLINE, D, N, context, loads
+from tests.strategies import _is_result, amends, cancels, contexts, intents
+
+TABLE = load_default_instruments().unwrap()
+ENTRY: dict[str, Any] = {"symbol": "BTC/USD", "side": "buy", "qty": D("0.001"),
+                         "limit_price": D("28440")}  # fmt: skip
 
 
 def buy(price: str, qty: str = "0.001", **changes: Any) -> LimitOrder:
@@ -183,3 +195,33 @@ class TestBracket:
         assert bracket_plan(
             entry, self.STOP, TakeProfitClose(trigger_price=D("28600")), context()
         ).unwrap()
+
+    def test_a_bracket_never_drops_its_take_profit_leg(self) -> None:
+        first, second = bracket_plan(
+            LimitOrder(**ENTRY), StopLossClose(trigger_price=D("28000")),
+            TakeProfitClose(trigger_price=D("29000")), context(),
+        ).unwrap()  # fmt: skip
+        legs = [loads(encode(message).unwrap())["params"] for message in (first, second)]
+        assert [leg["order_type"] for leg in legs] == ["limit", "take-profit"]
+        assert legs[1]["triggers"]["price"] == N("29000")
+        assert legs[1]["side"] == "sell"
+
+
+# --- laws --------------------------------------------------------------------------------
+
+
+@given(st.lists(intents, max_size=17), contexts)
+def test_a_batch_of_any_intents_returns_a_result(orders: list[OrderIntent], ctx: Context) -> None:
+    """The core returns a Result for every input; it never raises."""
+    assert _is_result(build_batch_add(orders, ctx))
+
+
+@given(amends, cancels, intents, contexts)
+def test_amend_cancel_and_rest_builders_return_a_result(
+    amend: Amend, cancel: Cancel, order: OrderIntent, ctx: Context
+) -> None:
+    """The core returns a Result for every input; it never raises."""
+    with_table = msgspec.structs.replace(ctx, instruments=TABLE)
+    assert _is_result(build_amend_order(amend, ctx))
+    assert _is_result(build_cancel_order(cancel, ctx))
+    assert _is_result(build_rest_add_order(order, with_table))

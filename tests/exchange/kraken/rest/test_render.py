@@ -1,6 +1,5 @@
-"""REST AddOrder: Kraken's own example, ccxt's confirmed encodings, the OpenAPI enums, parity."""
+"""REST AddOrder (rest/render.py): Kraken's example, ccxt's confirmed encodings, OpenAPI enums."""
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -9,31 +8,29 @@ import msgspec
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 from returns.result import Success
 
 from momentum.exchange.kraken.instruments import load_default_instruments
-from momentum.exchange.kraken.rest.parity import parity
 from momentum.exchange.kraken.rest.render import RestAddOrder, build_rest_add_order, urlencoded
-from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.models.context import Context
 from momentum.models.intent import (
     LimitOrder,
     MarketOrder,
     OrderIntent,
-    StopLossClose,
     TrailingStopLimitOrder,
     TrailingStopOrder,
     Trigger,
 )
 from tests.helpers import NOW, D, context
-from tests.test_properties import plausible_contexts, plausible_intents
+from tests.strategies import plausible_contexts, plausible_intents
 
 TABLE = load_default_instruments().unwrap()
 # For the laws: BTC/USD's REST name with a grid as fine as the strategies' prices, no minimums.
 LOOSE = {"BTC/USD": msgspec.structs.replace(TABLE["BTC/USD"], price_increment=D("0.01"),
                                             price_precision=2, qty_min=D("0"), cost_min=D("0"))}  # fmt: skip
-SPEC = Path(__file__).parent / "fixtures/rest-openapi"
+
+
+SPEC = Path(__file__).resolve().parents[3] / "fixtures/rest-openapi"
 
 
 def ctx(**changes: Any) -> Context:
@@ -45,6 +42,8 @@ def form(order: OrderIntent, **changes: Any) -> RestAddOrder:
 
 
 _NUMBERS = {"volume", "price", "price2", "displayvol", "close[price]", "close[price2]"}
+
+
 _OURS = {"timeinforce", "stptype", "deadline", "validate"}  # always sent, as on WS
 
 
@@ -138,6 +137,8 @@ def _enums() -> dict[str, set[str]]:
 
 
 ENUMS = _enums()
+
+
 # About one draw in six builds both forms (the rest are refused, as they should be).
 _FILTERED = settings(suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 
@@ -165,94 +166,6 @@ def test_every_rest_enum_value_is_one_the_openapi_spec_allows(
             assert value in ENUMS[key], (key, value)
         elif key == "userref":
             assert -(2**31) <= int(value) < 2**31
-
-
-# --- parity ------------------------------------------------------------------------------------------
-
-
-def both(order: OrderIntent, c: Context) -> tuple[Any, RestAddOrder]:
-    c = msgspec.structs.replace(c, instruments=LOOSE)
-    order = msgspec.structs.replace(order, sender_sub_id=None)  # REST has no such field
-    ws, rest = build_add_order(order, c), build_rest_add_order(order, c)
-    assume(isinstance(ws, Success) and isinstance(rest, Success))
-    return ws.unwrap(), rest.unwrap()
-
-
-@_FILTERED
-@given(plausible_intents, plausible_contexts)
-def test_one_intent_gives_two_forms_that_agree(order: OrderIntent, c: Context) -> None:
-    """Encoding both forms from one intent always gives no difference."""
-    ws, rest = both(order, c)
-    assert parity(ws, rest, TABLE) == Success(None)
-    for key, value in rest.fields:  # numbers keep their digits: never exponent notation
-        if key in _NUMBERS:
-            assert re.search(r"\d[eE][+-]?\d", value) is None, (key, value)
-
-
-@_FILTERED
-@given(plausible_intents, plausible_contexts, st.data())
-def test_changing_any_rest_field_is_caught(
-    order: OrderIntent, c: Context, data: st.DataObject
-) -> None:
-    """Perturbing any one field of the REST form is caught."""
-    ws, rest = both(order, c)
-    index = data.draw(st.integers(0, len(rest.fields) - 1))
-    key, value = rest.fields[index]
-    changed = (*rest.fields[:index], (key, value + "1"), *rest.fields[index + 1 :])
-    assert parity(ws, RestAddOrder(fields=changed), TABLE) != Success(None)
-
-
-def _mutations(params: Any) -> list[tuple[str, Any]]:
-    found: list[tuple[str, Any]] = []
-    for name in params.__struct_fields__:
-        value = getattr(params, name)
-        if name in ("token", "reduce_only", "margin", "sender_sub_id", "symbol"):
-            continue
-        if isinstance(value, bool):
-            found.append((name, not value))
-        elif isinstance(value, int):
-            found.append((name, value + 1))
-        elif isinstance(value, str) and name in ("deadline", "cl_ord_id"):
-            found.append((name, value[:-1] + ("1" if value[-1] != "1" else "2")))
-        elif name == "side":
-            found.append((name, "sell" if value == "buy" else "buy"))
-        elif name == "time_in_force" and value is not None:
-            found.append((name, "ioc" if value != "ioc" else "gtc"))
-        elif hasattr(value, "__struct_fields__") or value is None:
-            continue
-        elif value is not None and hasattr(value, "is_finite"):
-            found.append((name, value + 1))
-    return found
-
-
-@_FILTERED
-@given(plausible_intents, plausible_contexts, st.data())
-def test_changing_any_ws_field_is_caught(
-    order: OrderIntent, c: Context, data: st.DataObject
-) -> None:
-    """Perturbing any one field of the WS message is caught (the base quantity of a cash buy
-    excepted: REST's viqc form carries only the quote amount)."""
-    ws, rest = both(order, c)
-    options = [
-        (name, value) for name, value in _mutations(ws.params)
-        if not (name == "order_qty" and getattr(ws.params, "cash_order_qty", None) is not None)
-    ]  # fmt: skip
-    assume(options)
-    name, value = data.draw(st.sampled_from(options))
-    changed = msgspec.structs.replace(
-        ws, params=msgspec.structs.replace(ws.params, **{name: value})
-    )
-    assert parity(changed, rest, TABLE) != Success(None)
-
-
-def test_a_difference_reads_in_the_users_words() -> None:
-    order = LimitOrder(symbol="BTC/USD", side="buy", qty=D("0.001"), limit_price=D("28440"),
-                       close=StopLossClose(trigger_price=D("28410")))  # fmt: skip
-    ws, rest = build_add_order(order, ctx()).unwrap(), form(order)
-    fields = tuple((k, "28400" if k == "close[price]" else v) for k, v in rest.fields)
-    assert parity(ws, RestAddOrder(fields=fields), TABLE).failure() == (
-        "close price: WS 28410 (static), REST 28400 (static)",
-    )
 
 
 def test_now_is_only_the_test_clock() -> None:

@@ -1,4 +1,4 @@
-"""check_amend and check_cancel, every branch on both sides, with the words the user reads."""
+"""Input checks on an amend or a cancel (momentum/utils/amend_cancel.py), in the user's words."""
 
 from decimal import Decimal
 from typing import Any
@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from momentum.exchange.kraken.ws_v2_requests import build_amend_order, build_cancel_order
-from momentum.models.intent import Amend, Cancel, LimitClose, LimitOrder, MarketOrder
-from momentum.utils.checks import order_warnings
-from tests.helpers import D, context
+from momentum.models.intent import Amend, Cancel
+from momentum.utils.safety import check_amend, check_cancel
+from tests.helpers import D, context, problems
 
 
 def amend_problems(**fields: Any) -> list[str]:
@@ -106,13 +106,6 @@ class TestAmend:
         )
         assert (found.swap().value_or(None) is None) == ok
 
-    def test_without_allow_live(self) -> None:
-        found = build_amend_order(Amend(order_id="A", qty=D("1"), side="sell"), context())
-        assert [p.render() for p in found.failure()] == [
-            "ALLOW_LIVE refused: amend_order has no validate mode: it always acts on a live order, "
-            "and ALLOW_LIVE=0; set ALLOW_LIVE=1 to build it"
-        ]
-
 
 class TestCancel:
     def test_no_id(self) -> None:
@@ -146,25 +139,23 @@ class TestCancel:
         )
         assert (found.swap().value_or(None) is None) == ok
 
-    def test_without_allow_live(self) -> None:
-        assert cancel_problems(Cancel(cl_ord_ids=("a",)), allow_live=False) == [
-            "ALLOW_LIVE refused: cancel_order has no validate mode: it always acts on a live order, "
-            "and ALLOW_LIVE=0; set ALLOW_LIVE=1 to build it"
+
+class TestAmendAndCancelTexts:
+    def test_amend_names_a_req_id_outside_32_bits(self) -> None:
+        ctx = context(req_id=2**31, allow_live=True)
+        assert problems(check_amend(Amend(order_id="O1", qty=D("1"), side="sell"), ctx)) == [
+            "req_id: '2147483648'; use a whole number from -2147483648 to 2147483647"
         ]
 
+    def test_cancel_names_each_bad_userref_and_the_req_id(self) -> None:
+        ctx = context(req_id=-(2**31) - 1, allow_live=True)
+        assert problems(check_cancel(Cancel(order_userrefs=(1, 2**31)), ctx)) == [
+            "order_userrefs[1]: '2147483648'; use a signed 32-bit integer",
+            "req_id: '-2147483649'; use a whole number from -2147483648 to 2147483647",
+        ]
 
-def test_the_warnings_word_for_word() -> None:
-    cash = MarketOrder(symbol="BTC/USD", side="buy", qty=D("1"), cash_qty=D("5"))
-    tagged = LimitOrder(symbol="BTC/USD", side="buy", qty=D("1"), limit_price=D("1"),
-                        cl_ord_id="a", close=LimitClose(limit_price=D("2")))  # fmt: skip
-    assert order_warnings(cash) == (
-        "cash_qty: Kraken's docs mark order_qty as required beside cash_order_qty and do not say "
-        "which the engine fills by; both are sent and both are held to ENTRY_MAX_NOTIONAL: "
-        "preview with validate first",
-    )
-    assert order_warnings(tagged) == (
-        "cl_ord_id with a conditional close: Kraken's official SDK reports that the exchange "
-        "rejects this pair, though the docs are silent; try it with validate first, or drop "
-        "cl_ord_id (order_userref tags the order instead)",
-    )
-    assert order_warnings(MarketOrder(symbol="BTC/USD", side="buy", qty=D("1"))) == ()
+    def test_the_32_bit_edges_are_accepted(self) -> None:
+        ctx = context(req_id=-(2**31), allow_live=True)
+        assert check_cancel(Cancel(order_userrefs=(2**31 - 1,)), ctx).unwrap()
+        assert check_amend(Amend(order_id="O1", qty=D("1"), side="sell"), context(req_id=2**31 - 1,
+                                                                       allow_live=True)).unwrap()  # fmt: skip

@@ -1,10 +1,13 @@
-"""The wire model: plain-notation numbers, exact decoding, and what the types refuse to decode."""
+"""The wire model (ws_v2_messages.py): plain-notation numbers, exact decoding, what won't decode."""
 
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from msgspec import UNSET
 
+from momentum.exchange.kraken.instruments import decode_instruments
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
     ConditionalStopLossLimit,
@@ -12,10 +15,16 @@ from momentum.exchange.kraken.ws_v2_messages import (
     MarketParams,
     StopLossParams,
     decode,
+    decode_request,
     encode,
     wire_number,
 )
+from momentum.exchange.kraken.ws_v2_payloads import build_add_order
+from momentum.exchange.kraken.ws_v2_responses import decode_answer
+from momentum.models.context import Context
+from momentum.models.intent import OrderIntent
 from tests.helpers import DEADLINE, D, N, loads
+from tests.strategies import _is_result, _succeeds, plausible_contexts, plausible_intents
 
 
 def _market(qty: Decimal) -> AddOrder:
@@ -148,3 +157,21 @@ def test_the_word_nan_in_a_string_is_not_mistaken_for_a_number() -> None:
         )
     )
     assert b'"cl_ord_id":"NaN-Infinity"' in encode(message).unwrap()
+
+
+# --- laws --------------------------------------------------------------------------------
+
+
+@given(plausible_intents, plausible_contexts)
+def test_encoding_then_decoding_gives_an_equal_message(order: OrderIntent, ctx: Context) -> None:
+    """Encoding then decoding gives an equal message."""
+    message = _succeeds(build_add_order(order, ctx))
+    assert decode(encode(message).unwrap()).unwrap() == message
+
+
+@given(st.binary(max_size=400))
+def test_every_decoder_returns_a_result_for_any_bytes(data: bytes) -> None:
+    """The core returns a Result for every input; it never raises."""
+    assert _is_result(decode_answer(data))
+    assert _is_result(decode_instruments(data))
+    assert _is_result(decode_request(data))
