@@ -39,10 +39,13 @@ class _Wire(
     """Base of the session requests, as `momentum.exchange.kraken.ws_v2_messages._Wire`."""
 
 
-class ExecutionsParams(_Wire, frozen=True, kw_only=True, tag_field="channel", tag="executions"):
+class ExecutionsParams(
+    _Wire, frozen=True, kw_only=True, tag_field="channel", tag="executions", omit_defaults=False
+):
     """`subscribe` params for `executions` (docs.kraken.com/api/docs/websocket-v2/executions):
-    open orders and the last 50 trades in the snapshot, every status transition, the rate
-    counter. The token is spliced in at send time."""
+    open orders and the last 50 trades in the snapshot, every status transition. Every flag is
+    written out, whatever Kraken's default (`snap_trades` is false there). The token is spliced
+    in at send time."""
 
     snap_orders: bool = True
     snap_trades: bool = True
