@@ -24,7 +24,7 @@ table's `skipped`, rather than costing the whole table.
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -118,45 +118,43 @@ def _name_of(raw: msgspec.Raw, index: int) -> str:
     return f"#{index}"
 
 
+_Record = TypeVar("_Record", bound=msgspec.Struct)
+
+
 def _decode_pairs(
-    raws: list[msgspec.Raw], kind: type[msgspec.Struct]
-) -> tuple[list[tuple[int, msgspec.Struct]], list[InputInvalid]]:
-    """Each record decoded on its own, with its index; a bad one is a problem naming it."""
-    records: list[tuple[int, msgspec.Struct]] = []
+    raws: list[msgspec.Raw], kind: type[_Record]
+) -> tuple[list[tuple[int, _Record]], list[InputInvalid]]:
+    """Each record decoded on its own, with its index; a bad one is a problem naming it. (A
+    record is a slice of a document msgspec has already parsed, so only its fields can be wrong.)"""
+    records: list[tuple[int, _Record]] = []
     problems: list[InputInvalid] = []
     for index, raw in enumerate(raws):
         try:
             records.append((index, msgspec.json.decode(raw, type=kind, strict=False)))
         except msgspec.ValidationError as error:
             problems.append(_pair_problem(_name_of(raw, index), error))
-        except msgspec.DecodeError as error:
-            problems.append(
-                InputInvalid(field=f"instruments[#{index}]", given=str(error), accepted="JSON")
-            )
     return records, problems
 
 
-def _whole(data: bytes, kind: type[msgspec.Struct], accepted: str) -> Result[object, InputInvalid]:
+def _whole(
+    data: bytes, kind: type[_Record], accepted: str
+) -> Result[_Record, tuple[InputInvalid, ...]]:
+    """The document's outer shape (no field there is a number, so lax decoding is not needed)."""
     try:
-        return Success(msgspec.json.decode(data, type=kind, strict=False))
+        return Success(msgspec.json.decode(data, type=kind))
     except msgspec.MsgspecError as error:
-        return Failure(InputInvalid(field="instruments", given=str(error), accepted=accepted))
+        return Failure((InputInvalid(field="instruments", given=str(error), accepted=accepted),))
 
 
 def decode_ws_snapshot(data: bytes) -> Result[PairTable, tuple[InputInvalid, ...]]:
     """Decode a WS v2 `instrument` snapshot (or update) message into a table by symbol."""
     accepted = '{"channel":"instrument","type":"snapshot","data":{"pairs":[...]}}'
-    match _whole(data, _WsMessage, accepted):
-        case Success(_WsMessage() as message):
-            records, problems = _decode_pairs(message.data.pairs, _WsPair)
-        case Failure(InputInvalid() as problem):
-            return Failure((problem,))
-        case _:
-            return Failure((InputInvalid(field="instruments", given="?", accepted=accepted),))
-    table: dict[str, Instrument] = {}
-    for _, record in records:
-        if isinstance(record, _WsPair):
-            table[record.symbol] = Instrument(**msgspec.structs.asdict(record))
+    return _whole(data, _WsMessage, accepted).bind(_ws_table)
+
+
+def _ws_table(message: _WsMessage) -> Result[PairTable, tuple[InputInvalid, ...]]:
+    records, problems = _decode_pairs(message.data.pairs, _WsPair)
+    table = {record.symbol: Instrument(**msgspec.structs.asdict(record)) for _, record in records}
     return _table(table, problems)
 
 
@@ -204,23 +202,22 @@ def decode_rest_asset_pairs(
     `has_index` (left unknown).
     """
     accepted = '{"error":[],"result":{"XXBTZUSD":{...}}}'
-    match _whole(data, _RestResponse, accepted):
-        case Success(_RestResponse() as response):
-            if response.error:
-                given = show("; ".join(response.error))
-                return Failure((InputInvalid(field="instruments", given=given, accepted=accepted),))
-            names = list(response.result)
-            raws = list(response.result.values())
-            records, problems = _decode_pairs(raws, _RestPair)
-        case Failure(InputInvalid() as problem):
-            return Failure((problem,))
-        case _:
-            return Failure((InputInvalid(field="instruments", given="?", accepted=accepted),))
+    return _whole(data, _RestResponse, accepted).bind(
+        lambda response: _rest_table(response, as_of, accepted)
+    )
+
+
+def _rest_table(
+    response: _RestResponse, as_of: str | None, accepted: str
+) -> Result[PairTable, tuple[InputInvalid, ...]]:
+    if response.error:
+        given = show("; ".join(response.error))
+        return Failure((InputInvalid(field="instruments", given=given, accepted=accepted),))
+    names = list(response.result)
+    records, problems = _decode_pairs(list(response.result.values()), _RestPair)
     table: dict[str, Instrument] = {}
     skipped: list[str] = []
     for index, record in records:
-        if not isinstance(record, _RestPair):
-            continue
         if record.wsname is None:
             skipped.append(f"instruments[{names[index]}]: no wsname, so no WS v2 symbol; skipped")
             continue
