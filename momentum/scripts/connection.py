@@ -39,6 +39,7 @@ from momentum.session.core import (
     Input,
     MintToken,
     NotSent,
+    Open,
     OpenSocket,
     OutcomeUnknown,
     Outgoing,
@@ -185,6 +186,11 @@ class LiveSession:
     def session(self) -> Session:
         """The core's state now (for inspection; it holds the token as a `Secret`)."""
         return self._session
+
+    async def open(self) -> None:
+        """Connect now, before any request, and subscribe to `executions`: a caller that must
+        know the open orders first waits for `Ready` in `events()`, then reads `session.book`."""
+        await self._inputs.put(Open(now=_now()))
 
     async def submit(self, request: Outgoing, beside: Beside = _NOTHING) -> Submitted | Refused:
         """Check and queue a request; `Refused` (nothing sent) or `Submitted` with its `req_id`."""

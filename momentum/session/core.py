@@ -302,6 +302,9 @@ class OutcomeUnknown(msgspec.Struct, frozen=True, kw_only=True):
     req_id: int
     cl_ord_ids: tuple[str, ...]
     reason: str
+    # why: no answer in time on a live connection, the connection dropped (the reconnect's
+    # snapshot resolves it), or the caller stopped the session
+    cause: Literal["timeout", "connection_lost", "stopped"]
 
 
 Found = Literal["open", "filled", "done", "absent", "validate_only", "unknown"]
@@ -816,7 +819,8 @@ def _lost(
     for pending in session.in_flight:
         unknown.append(pending)
         outputs.append(OutcomeUnknown(req_id=pending.req_id, cl_ord_ids=pending.cl_ord_ids,
-                                      reason=f"connection lost: {reason}"))  # fmt: skip
+                                      reason=f"connection lost: {reason}",
+                                      cause="connection_lost"))  # fmt: skip
     gone = msgspec.structs.replace(
         session, in_flight=(), unknown=tuple(unknown), system=None, subscribe_req=None,
         sequence=None, token=None,
@@ -833,7 +837,8 @@ def _stop(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]]
     ]
     for pending in session.in_flight:
         outputs.append(OutcomeUnknown(req_id=pending.req_id, cl_ord_ids=pending.cl_ord_ids,
-                                      reason="the session stopped before the answer"))  # fmt: skip
+                                      reason="the session stopped before the answer",
+                                      cause="stopped"))  # fmt: skip
     if session.phase in ("connecting", "opening", "subscribing", "ready"):
         outputs.append(CloseSocket(code=1000, reason="stopped"))
     stopped = msgspec.structs.replace(
@@ -1018,7 +1023,8 @@ def _tick(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]]
     ]  # fmt: skip
     if timed_out:
         outputs.extend(OutcomeUnknown(req_id=p.req_id, cl_ord_ids=p.cl_ord_ids,
-                                      reason=f"no answer in {config.answer_timeout:g} s")
+                                      reason=f"no answer in {config.answer_timeout:g} s",
+                                      cause="timeout")
                        for p in timed_out)  # fmt: skip
         session = msgspec.structs.replace(
             session,
