@@ -34,6 +34,7 @@ import msgspec
 
 __all__ = [
     "Alert",
+    "AlertKind",
     "Amend",
     "Answer",
     "Bracket",
@@ -125,10 +126,12 @@ class Leg(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Answer(msgspec.Struct, frozen=True, kw_only=True):
-    """The exchange answered a `Place` or an `Amend` (`ok`, or refused with `error`). A cancel's
-    answer is not passed on: the order's own `Done` says what became of it."""
+    """The exchange answered a `Place`, an `Amend` or a `Cancel` of the order `cl_ord_id` (`ok`,
+    or refused with `error`); `request` says which. A cancel that went through changes nothing
+    yet: the order's own `Done` says what became of it."""
 
     cl_ord_id: str
+    request: Literal["place", "amend", "cancel"] = "place"
     ok: bool
     error: str | None = None
     order_id: str | None = None
@@ -174,6 +177,9 @@ class Reconciled(msgspec.Struct, frozen=True, kw_only=True):
     is gone; a request whose answer was lost is judged by it."""
 
     orders: tuple[tuple[str, Decimal, Decimal, bool], ...]  # (cl_ord_id, order_qty, cum_qty, open)
+    # requests still on their way (queued while disconnected, sent on the new connection): their
+    # answers will come, so their orders are left as they are
+    pending: tuple[str, ...] = ()
 
 
 Event = Answer | Fill | Done | Unknown | Price | Reconnecting | Reconciled
@@ -219,11 +225,16 @@ class Dust(msgspec.Struct, frozen=True, kw_only=True):
     minimum: Decimal
 
 
+AlertKind = Literal[
+    "stop_refused", "exit_refused", "exit_cancelled", "oversold", "unknown_outcome", "entry_refused"
+]
+
+
 class Alert(msgspec.Struct, frozen=True, kw_only=True):
     """Something a person must look at: the position may be unprotected or over-sold. The machine
     sends nothing more."""
 
-    kind: Literal["stop_refused", "exit_refused", "oversold", "unknown_outcome", "entry_refused"]
+    kind: AlertKind
     held: Decimal
     figures: str
     action: str
@@ -365,38 +376,57 @@ def _answer(bracket: Bracket, event: Answer) -> tuple[Bracket, tuple[Command, ..
     leg = _find(bracket, event.cl_ord_id)
     if leg is None:
         return bracket, ()
+    match event.request:
+        case "amend":
+            return _amended(bracket, leg, event)
+        case "cancel":
+            if event.ok or leg.status != "cancelling":
+                return bracket, ()  # `Done` follows; or refused for an order already done
+            return _halt(  # it may still rest: nobody can say what it sells
+                bracket,
+                "stop_refused" if leg.role == "stop" else "exit_refused",
+                f"cancelling the {leg.role} {leg.cl_ord_id} was refused ({event.error}); it may "
+                f"still rest, with {held(bracket)} held",
+                "check the open orders on Kraken; cancel or keep it by hand",
+            )
+        case "place":
+            return _placed(bracket, leg, event)
+        case _:
+            assert_never(event.request)
+
+
+def _amended(bracket: Bracket, leg: Leg, event: Answer) -> tuple[Bracket, tuple[Command, ...]]:
+    if leg.amending_to is None:
+        return bracket, ()  # settled meanwhile (a reconnect's snapshot said its size)
     if event.ok:
         order_id = event.order_id or leg.order_id
-        if leg.amending_to is not None:
-            resized = msgspec.structs.replace(
-                leg, qty=leg.amending_to, amending_to=None, order_id=order_id
-            )
-            return _protect(_with(bracket, resized))
-        if leg.status == "placing":
-            placed = msgspec.structs.replace(leg, status="resting", order_id=order_id)
-            return _protect(_with(bracket, placed))
-        return bracket, ()
-    if leg.amending_to is not None:  # a refused amend leaves the order as it was
-        kept = _with(bracket, msgspec.structs.replace(leg, amending_to=None))
-        return _halt(
-            kept,
-            "stop_refused" if leg.role == "stop" else "exit_refused",
-            f"resizing the {leg.role} to {leg.amending_to} was refused ({event.error}); "
-            f"it still sells {leg.qty - leg.filled} of {held(kept)} held",
-            "resize or replace the exit by hand",
+        resized = msgspec.structs.replace(
+            leg, qty=leg.amending_to, amending_to=None, order_id=order_id
         )
+        return _protect(_with(bracket, resized))
+    kept = _with(bracket, msgspec.structs.replace(leg, amending_to=None))
+    return _halt(  # a refused amend leaves the order as it was
+        kept,
+        "stop_refused" if leg.role == "stop" else "exit_refused",
+        f"resizing the {leg.role} to {leg.amending_to} was refused ({event.error}); "
+        f"it still sells {leg.qty - leg.filled} of {held(kept)} held",
+        "resize or replace the exit by hand",
+    )
+
+
+def _placed(bracket: Bracket, leg: Leg, event: Answer) -> tuple[Bracket, tuple[Command, ...]]:
+    if leg.status != "placing":
+        return bracket, ()  # answered already, or settled by a reconnect's snapshot
+    if event.ok:
+        placed = msgspec.structs.replace(
+            leg, status="resting", order_id=event.order_id or leg.order_id
+        )
+        return _protect(_with(bracket, placed))
     refused = msgspec.structs.replace(leg, status="refused")
     bracket = _with(bracket, refused)
     have = held(bracket)
     match leg.role:
         case "entry":
-            if leg.filled > 0:
-                return _halt(
-                    bracket,
-                    "entry_refused",
-                    f"the entry's amend was refused ({event.error})",
-                    "check the entry order by hand",
-                )
             return _finish(bracket, f"the entry was refused: {event.error}")
         case "stop":
             return _halt(
@@ -461,6 +491,14 @@ def _done(bracket: Bracket, event: Done) -> tuple[Bracket, tuple[Command, ...]]:
             return bracket, tuple(commands)
         leg = _find(bracket, event.cl_ord_id) or leg
     bracket = _with(bracket, msgspec.structs.replace(leg, status="done", amending_to=None))
+    unasked = leg.role != "entry" and not leg.ioc and leg.status != "cancelling"
+    if unasked and event.status != "filled" and held(bracket) > 0:
+        # the exchange ended an exit nobody asked to end (self-trade prevention, funds at the
+        # trigger, a person): placing it again could loop, so a person decides
+        return _halt_with(bracket, tuple(commands), "exit_cancelled",
+                          f"the {leg.role} {leg.cl_ord_id} ended {event.status} unasked, with "
+                          f"{held(bracket)} {bracket.spec.symbol} held",
+                          "place a stop by hand now, or sell what is held")  # fmt: skip
     if leg.role == "entry" and held(bracket) == 0 and leg.filled == 0:
         follow, more = _cancel_all(bracket, "the entry ended with no fill")
         return _finish(follow, f"the entry ended ({event.status}) with no fill", (*commands, *more))
@@ -622,7 +660,7 @@ def _take(bracket: Bracket) -> tuple[Bracket, tuple[Command, ...]]:
     commands: list[Command] = []
     for leg in bracket.legs:
         if leg.role in ("stop", "entry") and leg.status in ("resting", "placing"):
-            if leg.status == "placing":
+            if leg.status == "placing" or leg.amending_to is not None:
                 return bracket, tuple(commands)  # wait for its answer before cancelling it
             bracket = _with(bracket, msgspec.structs.replace(leg, status="cancelling"))
             commands.append(Cancel(cl_ord_id=leg.cl_ord_id, reason="take-profit touched"))
@@ -659,7 +697,7 @@ def _take(bracket: Bracket) -> tuple[Bracket, tuple[Command, ...]]:
 def _cancel_all(bracket: Bracket, reason: str) -> tuple[Bracket, tuple[Command, ...]]:
     commands: list[Command] = []
     for leg in bracket.legs:
-        if leg.status == "resting":
+        if leg.status == "resting" and leg.filled < leg.qty:  # a filled one ends by itself
             bracket = _with(bracket, msgspec.structs.replace(leg, status="cancelling"))
             commands.append(Cancel(cl_ord_id=leg.cl_ord_id, reason=reason))
     return bracket, tuple(commands)
@@ -681,7 +719,7 @@ def _finish(
 
 def _halt(
     bracket: Bracket,
-    kind: Literal["stop_refused", "exit_refused", "oversold", "unknown_outcome", "entry_refused"],
+    kind: AlertKind,
     figures: str,
     action: str,
 ) -> tuple[Bracket, tuple[Command, ...]]:
@@ -691,7 +729,7 @@ def _halt(
 def _halt_with(
     bracket: Bracket,
     before: tuple[Command, ...],
-    kind: Literal["stop_refused", "exit_refused", "oversold", "unknown_outcome", "entry_refused"],
+    kind: AlertKind,
     figures: str,
     action: str,
 ) -> tuple[Bracket, tuple[Command, ...]]:
@@ -705,7 +743,7 @@ def _reconciled(bracket: Bracket, event: Reconciled) -> tuple[Bracket, tuple[Com
     said = {cl: (qty, filled, is_open) for cl, qty, filled, is_open in event.orders}
     commands: list[Command] = []
     for leg in bracket.legs:
-        if leg.status not in ("placing", "resting", "cancelling"):
+        if leg.status not in ("placing", "resting", "cancelling") or leg.cl_ord_id in event.pending:
             continue
         qty, filled, is_open = said.get(leg.cl_ord_id, (leg.qty, leg.filled, False))
         if filled > leg.filled:

@@ -215,7 +215,7 @@ class TestBothResting:
         ]
         bracket, commands = run(
             bracket,
-            Answer(cl_ord_id="bk1s1", ok=True),
+            Answer(cl_ord_id="bk1s1", request="amend", ok=True),
             Fill(cl_ord_id="bk1t2", order_id="OT", cum_qty=D("0.001"), price=None),
             Done(cl_ord_id="bk1t2", status="filled", cum_qty=D("0.001")),
         )
@@ -234,6 +234,63 @@ class TestBothResting:
             Fill(cl_ord_id="bk1s1", order_id="OS", cum_qty=D("0.001"), price=None),
         )
         assert [c.kind for c in commands if isinstance(c, Alert)] == ["oversold"]
+
+
+class TestAnswers:
+    def test_a_granted_amend_resizes_a_refused_one_is_an_alert(self) -> None:
+        bracket, commands = run(
+            placed(),
+            Fill(cl_ord_id="bk1e0", order_id="OE", cum_qty=D("0.0004"), price=None),
+            Answer(cl_ord_id="bk1s1", ok=True),
+            Fill(cl_ord_id="bk1e0", order_id="OE", cum_qty=D("0.0007"), price=None),
+        )
+        assert commands[-1] == Amend(cl_ord_id="bk1s1", qty=D("0.0007"))
+        granted, commands = step(bracket, Answer(cl_ord_id="bk1s1", request="amend", ok=True))
+        assert (commands, resting_sells(granted)) == ((), D("0.0007"))
+        refused, commands = step(
+            bracket, Answer(cl_ord_id="bk1s1", request="amend", ok=False, error="EOrder:x")
+        )
+        assert [c.kind for c in commands if isinstance(c, Alert)] == ["stop_refused"]
+        assert refused.phase == "halted"
+
+    def test_an_unasked_amend_answer_changes_nothing(self) -> None:
+        bracket = protected()
+        assert step(bracket, Answer(cl_ord_id="bk1s1", request="amend", ok=False)) == (bracket, ())
+
+    def test_a_refused_cancel_of_an_order_still_open_is_an_alert(self) -> None:
+        bracket, _ = step(protected(), Price(last=D("28600")))
+        _, commands = step(
+            bracket, Answer(cl_ord_id="bk1s1", request="cancel", ok=False, error="EGeneral:x")
+        )
+        assert [c.kind for c in commands if isinstance(c, Alert)] == ["stop_refused"]
+
+    def test_a_refused_cancel_of_an_order_already_filled_changes_nothing(self) -> None:
+        bracket, _ = step(protected(), Price(last=D("28600")))
+        bracket, _ = run(
+            bracket,
+            Fill(cl_ord_id="bk1s1", order_id="OS", cum_qty=D("0.001"), price=None),
+            Done(cl_ord_id="bk1s1", status="filled", cum_qty=D("0.001")),
+        )
+        refusal = Answer(
+            cl_ord_id="bk1s1", request="cancel", ok=False, error="EOrder:Unknown order"
+        )
+        assert step(bracket, refusal) == (bracket, ())
+
+    def test_a_stop_the_exchange_ends_unasked_is_an_alert_not_placed_again(self) -> None:
+        _, commands = step(protected(), Done(cl_ord_id="bk1s1", status="canceled", cum_qty=D(0)))
+        assert [c.kind for c in commands if isinstance(c, Alert)] == ["exit_cancelled"]
+        assert not [c for c in commands if isinstance(c, Place)]
+
+    def test_a_stop_ended_by_our_own_cancel_is_no_alert(self) -> None:
+        bracket, _ = step(protected(), Price(last=D("28600")))
+        _, commands = step(bracket, Done(cl_ord_id="bk1s1", status="canceled", cum_qty=D(0)))
+        assert names(commands) == ["Place"]  # the take-profit's IOC
+
+    def test_a_filled_exit_is_not_cancelled_when_the_position_is_flat(self) -> None:
+        _, commands = step(
+            protected(), Fill(cl_ord_id="bk1s1", order_id="OS", cum_qty=D("0.001"), price=None)
+        )
+        assert names(commands) == ["Exit"]  # its own `filled` ends it; then `Finished`
 
 
 class TestReconnect:
@@ -286,6 +343,20 @@ class TestReconnect:
         at_minimum = msgspec.structs.replace(fill, cum_qty=D("0.00095"))
         _, commands = step(bracket, at_minimum)  # 0.00005 held: still a stop's size, so resized
         assert commands[1:] == (Amend(cl_ord_id="bk1s1", qty=D("0.00005")),)
+
+    def test_a_request_still_on_its_way_is_left_to_its_answer(self) -> None:
+        bracket, _ = run(
+            placed(),
+            Fill(cl_ord_id="bk1e0", order_id="OE", cum_qty=D("0.001"), price=None),
+            Reconnecting(),
+        )
+        entry = ("bk1e0", D("0.001"), D("0.001"), False)
+        waiting, commands = step(bracket, Reconciled(orders=(entry,), pending=("bk1s1",)))
+        assert commands == ()  # not judged absent, not placed again
+        _, commands = step(waiting, Answer(cl_ord_id="bk1s1", ok=True))
+        assert commands == ()
+        _, commands = step(bracket, Reconciled(orders=(entry,)))  # absent, not pending: again
+        assert names(commands) == ["Place"]
 
     def test_an_unknown_outcome_is_an_alert(self) -> None:
         bracket, _ = step(
@@ -369,7 +440,7 @@ class Exchange:
             return Answer(cl_ord_id=cl, ok=True)
         if "amend" in order:
             order["qty"] = max(order.pop("amend"), order["filled"])
-            return Answer(cl_ord_id=cl, ok=True)
+            return Answer(cl_ord_id=cl, request="amend", ok=True)
         if order.get("cancel") and self.draw(st.booleans()):
             order["state"] = "gone"
             return Done(cl_ord_id=cl, status="canceled", cum_qty=order["filled"])
