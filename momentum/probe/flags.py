@@ -33,6 +33,7 @@ from momentum.utils.checks import INT32, amount_problems
 from momentum.utils.env import ASSET_CODE
 
 __all__ = [
+    "BRACKET_FLAGS",
     "CHECK_FLAGS",
     "FLAGS",
     "FLAG_OF",
@@ -268,6 +269,34 @@ TIMEOUT: Final[Flag[Decimal]] = Flag("--timeout", "seconds to wait for the outco
                                      "included (default 30)", _seconds)  # fmt: skip
 ANSWER_TIMEOUT: Final[Flag[Decimal]] = Flag("--answer_timeout", "seconds without an answer before "
                                             "the outcome is unknown (default 5)", _seconds)  # fmt: skip
+
+# --- momentum-bracket's own flags (it also takes --symbol, --qty, --limit, --sl, --sl_limit, --tp,
+# --tp_limit, --validate and the context flags) ----------------------------------------------------
+
+Mode = Literal["one-resting", "both-resting"]
+
+MODE: Final[Flag[Mode]] = Flag("--mode", "one-resting (default): only the stop rests, the take-profit "
+                               "is watched and sold with a limit IOC on touch; both-resting: both "
+                               "exits rest", _choice(get_args(Mode)))  # fmt: skip
+OFFSETS: Final[Flag[bool]] = Flag("--offsets", "1: --sl, --sl_limit, --tp, --tp_limit are offsets "
+                                  "from the entry's average fill price (a stop's negative); 0 "
+                                  "prices (default)", _bit)  # fmt: skip
+SIM_PRICES: Final[Flag[str]] = Flag("--sim", "PRICES: run against a simulated exchange that "
+                                    "replays a price path: a file, or `bracket` / `stop` for the "
+                                    "paths shipped with the package (no keys, no money)", _text)  # fmt: skip
+BRACKET_SL: Final[Flag[Decimal]] = Flag("--sl", "stop-loss trigger price (required)", _decimal,
+                                        required=True)  # fmt: skip
+BRACKET_TP: Final[Flag[Decimal]] = Flag("--tp", "take-profit price: the trigger with --tp_limit, "
+                                        "else the limit of a plain limit sell (required)",
+                                        _decimal, required=True)  # fmt: skip
+BRACKET_LIMIT: Final[Flag[Decimal]] = Flag("--limit", "the entry's limit buy price (required)",
+                                           _amount, required=True)  # fmt: skip
+
+BRACKET_FLAGS: Final[tuple[Flag[object], ...]] = (
+    SYMBOL, QTY, BRACKET_LIMIT, BRACKET_SL, SL_LIMIT, BRACKET_TP, TP_LIMIT, MODE, OFFSETS,
+    VALIDATE, SIM_PRICES, QUOTE_RATE, INSTRUMENTS, ENV_FILE, ANSWER_TIMEOUT,
+)  # fmt: skip
+"""momentum-bracket's flags."""
 
 FLAGS: Final[tuple[Flag[object], ...]] = (
     SYMBOL, SIDE, QTY, LIMIT, SL, SL_LIMIT, TP, TP_LIMIT, TIF, EXPIRE_TIME, POST_ONLY, VALIDATE,
