@@ -99,9 +99,17 @@ def preflight(spec: BracketSpec, context: Context) -> tuple[OrderProblem, ...]:
     )
     problems: list[OrderProblem] = []
     for place in places:
-        problems.extend(request_for(place, spec, context).swap().value_or(()))
+        found = request_for(place, spec, context).swap().value_or(())
+        problems.extend(_about(place.leg.role, problem) for problem in found)
     problems.extend(_ordering(spec, stop, take))
     return tuple(problems)
+
+
+def _about(role: str, problem: OrderProblem) -> OrderProblem:
+    """A problem of one of the three orders, its field named after the order (`stop.qty`)."""
+    if isinstance(problem, InputInvalid):
+        return msgspec.structs.replace(problem, field=f"{role}.{problem.field}")
+    return problem
 
 
 def _ordering(spec: BracketSpec, stop: Leg, take: Leg) -> tuple[InputInvalid, ...]:

@@ -664,7 +664,8 @@ class Runner:
 
 def _refused(problems: Sequence[Problem], err: TextIO | None = None) -> int:
     stream = err if err is not None else sys.stderr
-    stream.write("".join(render(problem) + "\n" for problem in problems))
+    # once each: the three orders of the pre-flight share --qty, so its problem may come thrice
+    stream.write("".join(render(problem) + "\n" for problem in dict.fromkeys(problems)))
     return exit_code(problems)
 
 
