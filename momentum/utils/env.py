@@ -204,7 +204,7 @@ def read_knob_file(path: Path, *, required: bool) -> Result[dict[str, str], Knob
     if b"\x00" in data:
         return Failure(_file_problem(path, "a binary file", "a text file of NAME=value lines"))
     try:
-        text = data.decode("utf-8")
+        text = data.decode()  # UTF-8, the default
     except UnicodeDecodeError:
         return Failure(_file_problem(path, "a file that is not UTF-8", "a UTF-8 text file"))
     return _checked_lines(path, text).map(_parse_dotenv)
@@ -229,7 +229,7 @@ def _checked_lines(path: Path, text: str) -> Result[str, KnobInvalid]:
         return Failure(_file_problem(path, "a file with no NAME=value line",
                                      "at least one knob, or no file at all (the defaults)"))  # fmt: skip
     for name in names:
-        near = difflib.get_close_matches(name.upper(), KNOB_NAMES, n=1, cutoff=0.8)
+        near = difflib.get_close_matches(name.upper(), KNOB_NAMES, cutoff=0.8)  # best first
         if near and name != near[0]:
             return Failure(_file_problem(path, f"a line setting {show(name)}",
                                          f"the knob's exact name ({near[0]}?)"))  # fmt: skip
