@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from momentum.errors import KnobInvalid
 from momentum.utils.env import KNOB_NAMES, Knobs, load_knobs, parse_knobs, read_knob_file
 
 
@@ -220,3 +221,147 @@ class TestBadKnobFiles:
 def test_a_path_with_a_nul_byte_is_a_problem_not_an_exception() -> None:
     problem = read_knob_file(Path("knobs\x00"), required=True).failure()
     assert problem.given == "an unreadable file (not a usable path)"
+
+
+# --- every refusal word for word, and both sides of each limit -----------------------------------
+
+
+def test_every_empty_knob_is_refused_saying_what_each_accepts() -> None:
+    environ: dict[str, str] = {name: " " for name in KNOB_NAMES}
+    rendered = [p.render() for p in parse_knobs(environ, {}, file_label="f").failure()]
+    assert rendered == [
+        "ENTRY_MAX_NOTIONAL (from environment): an empty value; use a positive decimal amount in "
+        "NOTIONAL_CCY, such as 10",
+        "NOTIONAL_CCY (from environment): an empty value; use an asset code in capitals as "
+        "Kraken's pairs spell it, such as USD or EUR",
+        "ONE_POSITION_ONLY (from environment): an empty value; use 1 or 0",
+        "ABS_LIMIT_REQUIRED (from environment): an empty value; use 1 or 0",
+        "ALLOW_LIVE (from environment): an empty value; use 1 or 0",
+        "DEFAULT_TIF (from environment): an empty value; use gtc or gtd or ioc or fok",
+        "DEFAULT_STP (from environment): an empty value; use cancel_newest or cancel_oldest or "
+        "cancel_both",
+        "DEADLINE_MS (from environment): an empty value; use a whole number of milliseconds from "
+        "500 to 60000 (the WS v2 deadline window)",
+    ]
+
+
+def test_an_instrument_file_called_dot_env_is_refused_word_for_word() -> None:
+    (problem,) = parse_knobs({}, {"INSTRUMENTS_FILE": "a/.env"}, file_label="k").failure()
+    assert problem.render() == (
+        "INSTRUMENTS_FILE (from k): 'a/.env'; use an instrument file; .env holds secrets and is "
+        "never read"
+    )
+
+
+@pytest.mark.parametrize("text", ["1000000000000000", "9999999999999999.99"])
+def test_a_cap_below_ten_to_the_sixteen_is_accepted(text: str) -> None:
+    assert _parse(ENTRY_MAX_NOTIONAL=text).entry_max_notional == Decimal(text)
+
+
+def test_a_cap_of_ten_to_the_sixteen_is_refused() -> None:
+    assert _bad(ENTRY_MAX_NOTIONAL="10000000000000000") == ["ENTRY_MAX_NOTIONAL"]
+
+
+def test_every_knob_reaches_the_knobs_it_was_given() -> None:
+    environ = {
+        "ENTRY_MAX_NOTIONAL": "25",
+        "NOTIONAL_CCY": "EUR",
+        "ONE_POSITION_ONLY": "0",
+        "ABS_LIMIT_REQUIRED": "0",
+        "ALLOW_LIVE": "1",
+        "DEFAULT_TIF": "ioc",
+        "DEFAULT_STP": "cancel_both",
+        "DEADLINE_MS": "750",
+        "INSTRUMENTS_FILE": "pairs.json",
+    }
+    assert _parse(**environ) == Knobs(
+        entry_max_notional=Decimal(25),
+        notional_ccy="EUR",
+        one_position_only=False,
+        abs_limit_required=False,
+        allow_live=True,
+        default_tif="ioc",
+        default_stp="cancel_both",
+        deadline_ms=750,
+        instruments_file="pairs.json",
+    )
+
+
+class TestKnobFileRefusals:
+    def test_dot_env_is_refused_word_for_word(self) -> None:
+        assert read_knob_file(Path("x/.env"), required=True).failure().render() == (
+            "--env-file (from command line): 'x/.env'; use a knob file such as .env_meanrev; "
+            ".env holds secrets and is never read"
+        )
+
+    def test_a_missing_named_file_is_refused_word_for_word(self) -> None:
+        assert read_knob_file(Path("x/nope"), required=True).failure().render() == (
+            "--env-file (from x/nope): a missing file; use the path of an existing file"
+        )
+
+    def test_a_directory_is_refused_with_the_systems_reason(self, tmp_path: Path) -> None:
+        assert read_knob_file(tmp_path, required=True).failure().render() == (
+            f"--env-file (from {tmp_path}): an unreadable file (Is a directory); use a readable file"
+        )
+
+    @pytest.mark.parametrize(
+        ("content", "rendered"),
+        [
+            (b"A=\x00", "a binary file; use a text file of NAME=value lines"),
+            (b"A=\xff\n", "a file that is not UTF-8; use a UTF-8 text file"),
+            (
+                b"A=1\n-\n",
+                "line 2, which is not NAME=value; use lines of NAME=value, blank lines and # comments",
+            ),
+            (
+                b"# x\n",
+                "a file with no NAME=value line; use at least one knob, or no file at all "
+                "(the defaults)",
+            ),
+            (
+                b"DEADLINE=5000\n",
+                "a line setting 'DEADLINE'; use the knob's exact name (DEADLINE_MS?)",
+            ),
+        ],
+    )
+    def test_a_bad_file_is_refused_word_for_word(
+        self, tmp_path: Path, content: bytes, rendered: str
+    ) -> None:
+        path = tmp_path / "knobs"
+        path.write_bytes(content)
+        problem = read_knob_file(path, required=False).failure()
+        assert problem.render() == f"--env-file (from {path}): {rendered}"
+
+    def test_a_file_of_64_kib_is_read_and_one_byte_more_is_refused(self, tmp_path: Path) -> None:
+        path = tmp_path / "knobs"
+        line = b"DEADLINE_MS=750\n"
+        path.write_bytes(line + b"#" * (64 * 1024 - len(line)))
+        assert read_knob_file(path, required=True).unwrap() == {"DEADLINE_MS": "750"}
+        path.write_bytes(line + b"#" * (64 * 1024 + 1 - len(line)))
+        assert read_knob_file(path, required=True).failure().render() == (
+            f"--env-file (from {path}): a file over 64 KiB; use a short file of NAME=value lines"
+        )
+
+    def test_a_name_merely_like_a_knob_is_another_setting(self, tmp_path: Path) -> None:
+        path = tmp_path / "knobs"
+        path.write_text("ALLOW=1\nDEADLINE_MS=750\n")  # ALLOW is 0.67 alike ALLOW_LIVE
+        assert read_knob_file(path, required=True).unwrap() == {"ALLOW": "1", "DEADLINE_MS": "750"}
+
+
+class TestLoadKnobs:
+    def test_a_named_file_that_is_missing_is_refused(self, tmp_path: Path) -> None:
+        path = tmp_path / "nope"
+        assert load_knobs({}, path).failure() == (
+            KnobInvalid(
+                knob="--env-file",
+                source=str(path),
+                given="a missing file",
+                accepted="the path of an existing file",
+            ),
+        )
+
+    def test_a_bad_knob_in_a_named_file_names_the_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "knobs"
+        path.write_text("DEADLINE_MS=1\n")
+        (problem,) = load_knobs({}, path).failure()
+        assert (problem.knob, problem.source) == ("DEADLINE_MS", str(path))

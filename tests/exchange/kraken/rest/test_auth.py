@@ -7,6 +7,7 @@ import hmac
 
 import pytest
 
+from momentum.errors import InputInvalid
 from momentum.exchange.kraken.rest.auth import (
     TOKEN_PATH,
     decode_token_answer,
@@ -80,3 +81,57 @@ def test_krakens_token_answer_gives_the_token_hidden() -> None:
 def test_a_refused_or_broken_token_answer_is_a_problem(answer: bytes) -> None:
     (problem,) = decode_token_answer(answer).failure()
     assert problem.field == "GetWebSocketsToken"
+
+
+def test_every_bad_input_of_a_token_request_is_refused_at_once_word_for_word() -> None:
+    assert token_request(Secret(" "), Secret("c2VjcmV0!"), 0).failure() == (
+        InputInvalid(field="KRAKEN_API_KEY", given="empty", accepted="the API key Kraken shows"),
+        InputInvalid(
+            field="KRAKEN_API_SECRET",
+            given="not base64 text",
+            accepted="the API secret exactly as Kraken shows it (base64)",
+        ),
+        InputInvalid(field="nonce", given="'0'", accepted="an increasing unsigned 64-bit integer"),
+    )
+
+
+@pytest.mark.parametrize("text", ["c2VjcmV0!", "c2Vj cmV0", ""])
+def test_a_secret_with_a_character_outside_base64_or_no_character_is_refused(text: str) -> None:
+    (problem,) = token_request(KEY, Secret(text), 1).failure()
+    assert problem.field == "KRAKEN_API_SECRET"
+
+
+def test_the_token_request_says_its_form_encoding_and_who_calls() -> None:
+    request = token_request(KEY, SECRET, 1).unwrap()
+    assert [(name, value.reveal()) for name, value in request.headers[2:]] == [
+        ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
+        ("User-Agent", "momentum-kraken"),
+    ]
+    assert [name for name, _ in request.headers] == [
+        "API-Key",
+        "API-Sign",
+        "Content-Type",
+        "User-Agent",
+    ]
+
+
+def test_an_answer_that_is_not_json_is_refused_by_its_length_not_its_text() -> None:
+    assert decode_token_answer(b"<html>502</html>").failure() == (
+        InputInvalid(
+            field="GetWebSocketsToken",
+            given="an answer that is not Kraken's token answer (16 bytes)",
+            accepted='{"error":[],"result":{"token":...}}',
+        ),
+    )
+
+
+def test_each_of_krakens_errors_is_one_problem_and_no_result_is_one_too() -> None:
+    accepted = "an API key with the WebSocket interface permission"
+    answer = b'{"error":["EAPI:Invalid key","EAPI:Invalid nonce"]}'
+    assert decode_token_answer(answer).failure() == (
+        InputInvalid(field="GetWebSocketsToken", given="'EAPI:Invalid key'", accepted=accepted),
+        InputInvalid(field="GetWebSocketsToken", given="'EAPI:Invalid nonce'", accepted=accepted),
+    )
+    assert decode_token_answer(b'{"error":[],"result":null}').failure() == (
+        InputInvalid(field="GetWebSocketsToken", given="'no result'", accepted=accepted),
+    )
