@@ -1,5 +1,7 @@
 """The bot's one import: every intent, the knobs and context, the loaders, every builder (and its
-bytes-returning form), the vetting of a message, the answer decoder and the problem types.
+bytes-returning form), the vetting of a message, the answer decoder and the problem types, and the
+live session that sends (`LiveSession`, its credentials and the events that say what became of a
+request).
 
 Everything here is re-exported from the module that holds it; the command-line tools import
 those modules directly and never this one.
@@ -110,6 +112,17 @@ from momentum.models.intent import (
     Trigger,
     parse_amount,
 )
+from momentum.models.secret import Secret
+from momentum.scripts.connection import Credentials, LiveSession, read_credentials
+from momentum.session.core import (
+    Answered,
+    NotSent,
+    OutcomeUnknown,
+    Refused,
+    Resolved,
+    SessionConfig,
+    Submitted,
+)
 from momentum.utils.env import load_knobs, parse_knobs
 from momentum.utils.pair_rules import snap_order, snap_price, snap_qty
 from momentum.utils.safety import TakeProfitLeg, check_order
@@ -119,6 +132,7 @@ __all__ = [
     "Amend",
     "AmendOrder",
     "Answer",
+    "Answered",
     "BatchAdd",
     "BelowMinimum",
     "Beside",
@@ -127,6 +141,7 @@ __all__ = [
     "Close",
     "Context",
     "CostBelowMinimum",
+    "Credentials",
     "Detail",
     "ErrorKind",
     "Exposure",
@@ -141,20 +156,27 @@ __all__ = [
     "Knobs",
     "LimitClose",
     "LimitOrder",
+    "LiveSession",
     "MarketOrder",
+    "NotSent",
     "Notional",
     "OffGrid",
     "OrderAck",
     "OrderIntent",
     "OrderProblem",
+    "OutcomeUnknown",
     "PairStatus",
     "PairTable",
     "Placed",
     "PriceType",
     "Problem",
     "Reference",
+    "Refused",
     "Rejected",
     "Request",
+    "Resolved",
+    "Secret",
+    "SessionConfig",
     "SettlePositionOrder",
     "Side",
     "SpotOrder",
@@ -163,6 +185,7 @@ __all__ = [
     "StopLossLimitOrder",
     "StopLossOrder",
     "StpType",
+    "Submitted",
     "TableChoice",
     "TakeProfitClose",
     "TakeProfitLeg",
@@ -202,6 +225,7 @@ __all__ = [
     "load_knobs",
     "parse_amount",
     "parse_knobs",
+    "read_credentials",
     "render",
     "shipped_table",
     "snap_order",

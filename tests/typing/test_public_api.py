@@ -1,5 +1,6 @@
 """Type tests: mypy checks these `assert_type`s on the public API; pytest runs them too."""
 
+import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -7,6 +8,7 @@ from typing import assert_type
 
 from returns.result import Result
 
+from momentum import api
 from momentum.errors import OrderProblem
 from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, AddOrderParams, decode, encode
@@ -16,7 +18,7 @@ from momentum.models.instrument import PairTable
 from momentum.models.intent import LimitOrder, SpotOrder, parse_amount
 from momentum.utils.env import Knobs, load_knobs, parse_knobs
 from momentum.utils.safety import check_order
-from tests.typing import readme_more
+from tests.typing import readme_live, readme_more
 from tests.typing.readme_example import entry_message
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -65,3 +67,22 @@ def test_the_readme_request_examples_build() -> None:
     assert readme_more.outcome(
         b'{"method":"add_order","success":false,"error":"EOrder:Post only order"}'
     ) == ("refused (post_only): EOrder:Post only order")
+
+
+def test_the_readme_sending_example_is_this_type_checked_file() -> None:
+    example = (Path(__file__).parent / "readme_live.py").read_text()
+    assert f"```python\n{example}```" in README.read_text()
+
+
+def test_the_readme_sending_example_places_on_the_simulator() -> None:
+    from momentum.sim import SimConfig, Simulator  # noqa: PLC0415 -- a test of the example only
+
+    async def against_the_simulator() -> str:
+        config = SimConfig.throwaway()
+        async with Simulator(config=config) as exchange:
+            credentials = api.Credentials(
+                key=api.Secret(config.api_key), secret=api.Secret(config.api_secret)
+            )
+            return await readme_live.place(credentials, exchange.rest_url, exchange.ws_url)
+
+    assert asyncio.run(asyncio.wait_for(against_the_simulator(), 30)) == "accepted"
