@@ -76,6 +76,7 @@ class Flag(Generic[T_co]):
     fields: tuple[str, ...] = ()
     check: bool = False
     required: bool = False
+    bare: str | None = None  # the value a flag given alone stands for (`--sim` is `--sim 1`)
 
 
 # --- readers: text -> value, or a problem naming the flag ------------------------------------------
@@ -263,8 +264,9 @@ def _seconds(text: str, flag: str) -> Decimal | InputInvalid:
     return value
 
 
-SIM: Final[Flag[bool]] = Flag("--sim", "1: send to a simulated exchange started in-process (throwaway "
-                              "credentials, no keys, no money)", _bit)  # fmt: skip
+SIM: Final[Flag[bool]] = Flag("--sim", "1 (or given alone): send to a simulated exchange started "
+                              "in-process (throwaway credentials, no keys, no money)", _bit,
+                              bare="1")  # fmt: skip
 TIMEOUT: Final[Flag[Decimal]] = Flag("--timeout", "seconds to wait for the outcome, reconciliation "
                                      "included (default 30)", _seconds)  # fmt: skip
 ANSWER_TIMEOUT: Final[Flag[Decimal]] = Flag("--answer_timeout", "seconds without an answer before "
@@ -282,8 +284,9 @@ OFFSETS: Final[Flag[bool]] = Flag("--offsets", "1: --sl, --sl_limit, --tp, --tp_
                                   "from the entry's average fill price (a stop's negative); 0 "
                                   "prices (default)", _bit)  # fmt: skip
 SIM_PRICES: Final[Flag[str]] = Flag("--sim", "PRICES: run against a simulated exchange that "
-                                    "replays a price path: a file, or `bracket` / `stop` for the "
-                                    "paths shipped with the package (no keys, no money)", _text)  # fmt: skip
+                                    "replays a price path: a file, or `bracket` (alone, the "
+                                    "default) / `stop` for the paths shipped with the package "
+                                    "(no keys, no money)", _text, bare="bracket")  # fmt: skip
 BRACKET_SL: Final[Flag[Decimal]] = Flag("--sl", "stop-loss trigger price (required)", _decimal,
                                         required=True)  # fmt: skip
 BRACKET_TP: Final[Flag[Decimal]] = Flag("--tp", "take-profit price: the trigger with --tp_limit, "
@@ -359,11 +362,16 @@ def tokenize(
             )
             continue
         if not equals:
-            if index >= len(argv) or (argv[index].startswith("--") and name in known):
+            alone = index >= len(argv) or (argv[index].startswith("--") and name in known)
+            bare = known[name].bare if name in known else None
+            if alone and bare is not None:
+                value = bare
+            elif alone:
                 problems.append(InputInvalid(field=name, given="no value", accepted="--flag value"))
                 continue
-            value = argv[index]
-            index += 1
+            else:
+                value = argv[index]
+                index += 1
         if name not in known:
             close = difflib.get_close_matches(
                 name.replace("-", "_"), [f.replace("-", "_") for f in known], n=1
