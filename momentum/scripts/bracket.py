@@ -327,6 +327,7 @@ class Runner:
     ) -> None:
         self._settings = settings
         self._spec = settings.spec
+        self._entry_id = f"{settings.spec.prefix}e0"  # the machine's name for the entry
         self._live = live
         self._public_url = public_url
         self._out = out
@@ -465,7 +466,7 @@ class Runner:
 
     def _note_outcome(self, item: Answered | NotSent | OutcomeUnknown) -> None:
         sent = self._awaiting.pop(item.req_id, None)
-        if sent is None or not sent.cl_ord_id.endswith("e0") or sent.kind != "place":
+        if sent is None or sent != Sent(kind="place", cl_ord_id=self._entry_id):
             return
         self._entry_answered = True
         match item:
@@ -515,7 +516,7 @@ class Runner:
         built = request_for(command, self._spec, context)
         match built:
             case Failure(tuple() as problems):
-                if kind == "place" and cl_ord_id.endswith("e0"):
+                if kind == "place" and cl_ord_id == self._entry_id:
                     self._entry_problems = problems
                 return [refused(problems, Sent(kind=kind, cl_ord_id=cl_ord_id))]
             case Success(request):
@@ -525,7 +526,7 @@ class Runner:
                 )
                 submitted = await self._live.submit(request, beside)
                 if isinstance(submitted, Refused):
-                    if kind == "place" and cl_ord_id.endswith("e0"):
+                    if kind == "place" and cl_ord_id == self._entry_id:
                         self._entry_problems = submitted.problems
                     return [refused(submitted.problems, Sent(kind=kind, cl_ord_id=cl_ord_id))]
                 sent = Sent(kind=kind, cl_ord_id=cl_ord_id)
