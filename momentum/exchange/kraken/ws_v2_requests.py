@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final, Literal, TypedDict, assert_never
 
-import msgspec
-from returns.result import Failure, Result, Success
+from returns.result import Result
 
-from momentum.errors import InputInvalid, OrderProblem, gather
+from momentum.errors import OrderProblem
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
     AddOrderParams,
@@ -102,8 +101,7 @@ def build_batch_add(
 
 
 def _batch(orders: tuple[SpotOrder, ...], context: Context) -> BatchAdd:
-    single = msgspec.structs.replace(context, req_id=None)
-    rendered = [render_add_order(order, single).params for order in orders]
+    rendered = [render_add_order(order, context).params for order in orders]
     return BatchAdd(
         params=BatchAddParams(
             symbol=rendered[0].symbol,
@@ -292,14 +290,13 @@ def bracket_plan_json(
 ) -> Result[tuple[bytes, bytes], tuple[OrderProblem, ...]]:
     """`bracket_plan` as the two byte strings to send, in order."""
     planned = bracket_plan(entry, stop, take_profit, context)
-    return planned.bind(lambda legs: _pair(with_token(legs[0], token), with_token(legs[1], token)))
+    return planned.bind(lambda legs: _pair(legs, token))
 
 
 def _pair(
-    one: Result[bytes, tuple[InputInvalid, ...]], two: Result[bytes, tuple[InputInvalid, ...]]
+    legs: tuple[AddOrder, AddOrder], token: str | None
 ) -> Result[tuple[bytes, bytes], tuple[OrderProblem, ...]]:
-    match one, two:
-        case Success(bytes() as first), Success(bytes() as second):
-            return Success((first, second))
-        case _:
-            return Failure(gather(one, two))
+    # encoding fails only on a non-finite number, which the checks refuse before rendering
+    return with_token(legs[0], token).bind(
+        lambda first: with_token(legs[1], token).map(lambda second: (first, second))
+    )
