@@ -1,5 +1,6 @@
 """batch_add, amend_order, cancel_order, the bracket plan (ws_v2_requests.py), as final JSON."""
 
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -10,26 +11,38 @@ from hypothesis import strategies as st
 from momentum.errors import GuardRefused, InputInvalid
 from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.rest.render import build_rest_add_order
-from momentum.exchange.kraken.ws_v2_messages import decode_request, encode
+from momentum.exchange.kraken.ws_v2_messages import decode_request, encode, with_token
 from momentum.exchange.kraken.ws_v2_requests import (
     bracket_plan,
+    bracket_plan_json,
     build_amend_order,
+    build_amend_order_json,
     build_batch_add,
+    build_batch_add_json,
     build_cancel_order,
+    build_cancel_order_json,
 )
 from momentum.models.context import Context
 from momentum.models.intent import (
     Amend,
     Cancel,
+    IcebergOrder,
     LimitOrder,
     MarketOrder,
     OrderIntent,
     StopLossClose,
     StopLossLimitClose,
+    StopLossLimitOrder,
+    StopLossOrder,
     TakeProfitClose,
     TakeProfitLimitClose,
+    TakeProfitLimitOrder,
+    TakeProfitOrder,
+    TrailingStopLimitOrder,
+    TrailingStopOrder,
+    Trigger,
 )
-from tests.helpers import DEADLINE, D, N, context, loads
+from tests.helpers import DEADLINE, NOW, D, N, built, context, loads
 from tests.strategies import _is_result, amends, cancels, contexts, intents
 
 TABLE = load_default_instruments().unwrap()
@@ -225,3 +238,126 @@ def test_amend_cancel_and_rest_builders_return_a_result(
     assert _is_result(build_amend_order(amend, ctx))
     assert _is_result(build_cancel_order(cancel, ctx))
     assert _is_result(build_rest_add_order(order, with_table))
+
+
+# --- each order type in a batch, every field of an amend and a cancel, the bytes to send ---------
+
+_SELL: dict[str, Any] = {"symbol": "BTC/USD", "side": "sell", "qty": D("0.002")}
+_WHOLE = NOW.replace(microsecond=0)
+EVERY_TYPE: list[OrderIntent] = [
+    LimitOrder(**_SELL, limit_price=D("29000"), post_only=True, time_in_force="gtd",
+               expire_time=_WHOLE + timedelta(hours=1), effective_time=_WHOLE + timedelta(minutes=1),
+               cl_ord_id="a-1", stp_type="cancel_both", fee_preference="quote"),
+    MarketOrder(symbol="BTC/USD", side="buy", qty=D("0.002"), cash_qty=D("50"), order_userref=7,
+                ref_price=D("28000")),
+    MarketOrder(symbol="BTC/USD", side="buy", qty=D("0.002"), ref_price=D("28000"),
+                close=StopLossClose(trigger_price=D("27000"))),
+    StopLossOrder(**_SELL, trigger=Trigger(price=D("28000"))),
+    TakeProfitOrder(**_SELL, trigger=Trigger(price=D("30000"))),
+    StopLossLimitOrder(**_SELL, trigger=Trigger(price=D("28000")), limit_price=D("27900")),
+    TakeProfitLimitOrder(**_SELL, trigger=Trigger(price=D("30000")), limit_price=D("29900")),
+    IcebergOrder(**_SELL, limit_price=D("29000"), display_qty=D("0.001")),
+    TrailingStopOrder(**_SELL, trigger=Trigger(price=D("1"), price_type="pct")),
+    TrailingStopLimitOrder(**_SELL, trigger=Trigger(price=D("1"), price_type="pct"),
+                           limit_price=D("-0.5")),
+]  # fmt: skip
+BATCH_LEVEL = ("symbol", "validate", "deadline")
+
+
+def test_each_batch_order_is_its_add_order_without_the_batch_level_fields() -> None:
+    ctx = context(req_id=3)
+    batch = loads(build_batch_add_json(EVERY_TYPE, ctx).unwrap())
+    singles = [built(order, ctx)["params"] for order in EVERY_TYPE]
+    assert [order["order_type"] for order in batch["params"]["orders"]] == [
+        "limit", "market", "market", "stop-loss", "take-profit", "stop-loss-limit",
+        "take-profit-limit", "iceberg", "trailing-stop", "trailing-stop-limit",
+    ]  # fmt: skip
+    assert batch["params"]["orders"] == [
+        {name: value for name, value in single.items() if name not in BATCH_LEVEL}
+        for single in singles
+    ]
+    assert {name: batch["params"][name] for name in BATCH_LEVEL} == {
+        name: singles[0][name] for name in BATCH_LEVEL
+    }
+    assert batch["req_id"] == N("3")
+
+
+def test_an_amend_sends_every_field_it_is_given() -> None:
+    amend = Amend(cl_ord_id="a-1", qty=D("30"), display_qty=D("2"), limit_price=D("1.5"),
+                  limit_price_type="pct", post_only=True, side="sell")  # fmt: skip
+    assert json_of(build_amend_order(amend, context(allow_live=True))) == {
+        "method": "amend_order",
+        "params": {
+            "cl_ord_id": "a-1", "order_qty": N("30"), "display_qty": N("2"),
+            "limit_price": N("1.5"), "limit_price_type": "pct", "post_only": True,
+            "deadline": DEADLINE,
+        },
+    }  # fmt: skip
+
+
+def test_an_amend_of_the_quantity_alone_sends_no_price_type() -> None:
+    amend = Amend(order_id="A", qty=D("1"), side="sell")
+    assert json_of(build_amend_order(amend, context(allow_live=True))) == {
+        "method": "amend_order",
+        "params": {"order_id": "A", "order_qty": N("1"), "deadline": DEADLINE},
+    }
+
+
+def test_a_cancel_by_client_id_carries_its_request_id() -> None:
+    cancel = Cancel(cl_ord_ids=("a-1", "a-2"))
+    assert json_of(build_cancel_order(cancel, context(allow_live=True, req_id=4))) == {
+        "method": "cancel_order",
+        "req_id": N("4"),
+        "params": {"cl_ord_id": ["a-1", "a-2"]},
+    }
+
+
+class TestBytesToSend:
+    def test_a_batch_goes_out_with_the_token_first_in_params(self) -> None:
+        orders = [buy("28000"), buy("27900")]
+        data = build_batch_add_json(orders, context(), token="G38a1t").unwrap()
+        message = build_batch_add(orders, context()).unwrap()
+        assert data == with_token(message, "G38a1t").unwrap()
+        assert data.startswith(b'{"method":"batch_add","params":{"token":"G38a1t",')
+
+    def test_an_amend_goes_out_with_the_token(self) -> None:
+        amend = Amend(order_id="A", qty=D("1"), side="sell")
+        data = build_amend_order_json(amend, context(allow_live=True), token="t0k").unwrap()
+        assert loads(data)["params"]["token"] == "t0k"
+
+    def test_a_cancel_goes_out_with_the_token_or_without_one(self) -> None:
+        cancel = Cancel(order_ids=("A",))
+        ctx = context(allow_live=True)
+        assert build_cancel_order_json(cancel, ctx, token="t0k").unwrap() == (
+            b'{"method":"cancel_order","params":{"token":"t0k","order_id":["A"]}}'
+        )
+        assert build_cancel_order_json(cancel, ctx).unwrap() == (
+            b'{"method":"cancel_order","params":{"order_id":["A"]}}'
+        )
+
+    def test_refusals_pass_through_unchanged(self) -> None:
+        amend = Amend(order_id="A", qty=D("1"), side="sell")
+        assert build_amend_order_json(amend, context(), token="t").failure() == (
+            build_amend_order(amend, context()).failure()
+        )
+        assert build_cancel_order_json(Cancel(), context(allow_live=True)).failure() == (
+            build_cancel_order(Cancel(), context(allow_live=True)).failure()
+        )
+        assert build_batch_add_json([buy("1")], context()).failure() == (
+            build_batch_add([buy("1")], context()).failure()
+        )
+
+    def test_a_bracket_goes_out_as_its_two_messages_in_order_with_the_token(self) -> None:
+        stop, take = TestBracket.STOP, TakeProfitClose(trigger_price=D("28600"))
+        first, second = bracket_plan(buy("28440"), stop, take, context()).unwrap()
+        assert bracket_plan_json(buy("28440"), stop, take, context(), token="t0k").unwrap() == (
+            with_token(first, "t0k").unwrap(),
+            with_token(second, "t0k").unwrap(),
+        )
+
+    def test_a_refused_bracket_sends_nothing(self) -> None:
+        stop, take = TestBracket.STOP, TakeProfitClose(trigger_price=D("28600"))
+        ctx = context(entry_max_notional=D("10"))
+        assert bracket_plan_json(buy("28440"), stop, take, ctx).failure() == (
+            bracket_plan(buy("28440"), stop, take, ctx).failure()
+        )
