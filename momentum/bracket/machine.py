@@ -769,4 +769,6 @@ def _reconciled(bracket: Bracket, event: Reconciled) -> tuple[Bracket, tuple[Com
                 msgspec.structs.replace(current, status=status, qty=qty, amending_to=None),
             )
     follow, more = _protect(bracket)
-    return follow, (*commands, *more)
+    # a take-profit touch seen while disconnected is acted on now, not at the next tick
+    touched, taking = _price(follow)
+    return touched, (*commands, *more, *taking)

@@ -584,14 +584,19 @@ class Runner:
         would protect once this stops, leave the exits as they are, say what is open."""
         self._say(f"stopping: {reason}; the exits stay as they are")
         entry = self._bracket.legs[0] if self._bracket is not None else None
-        if entry is not None and entry.status == "resting":
+        # "placing" too: an add not yet answered may rest; a cancel by cl_ord_id on the same
+        # connection is handled after it
+        if entry is not None and entry.status in ("placing", "resting"):
             cancel = Cancel(
                 cl_ord_id=entry.cl_ord_id, reason="stopping: nothing would protect its fills"
             )
             self._print(line(cancel))
             await self._send(cancel)
             deadline = asyncio.get_running_loop().time() + _WIND_DOWN
-            while self._bracket is not None and self._bracket.legs[0].status == "resting":
+            while self._bracket is not None and self._bracket.legs[0].status in (
+                "placing",
+                "resting",
+            ):
                 left = deadline - asyncio.get_running_loop().time()
                 try:
                     item = await asyncio.wait_for(self._inbox.get(), max(left, 0))

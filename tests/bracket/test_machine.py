@@ -358,6 +358,14 @@ class TestReconnect:
         _, commands = step(bracket, Reconciled(orders=(entry,)))  # absent, not pending: again
         assert names(commands) == ["Place"]
 
+    def test_a_take_profit_touched_while_disconnected_is_taken_once_reconciled(self) -> None:
+        bracket, _ = run(protected(), Reconnecting(), Price(last=D("28600")))
+        stop = ("bk1s1", D("0.001"), D(0), True)
+        _, commands = step(bracket, Reconciled(orders=(stop,)))
+        assert commands == (Cancel(cl_ord_id="bk1s1", reason="take-profit touched"),)
+        below, _ = run(protected(), Reconnecting(), Price(last=D("28599.9")))
+        assert step(below, Reconciled(orders=(stop,)))[1] == ()
+
     def test_an_unknown_outcome_is_an_alert(self) -> None:
         bracket, _ = step(
             placed(), Fill(cl_ord_id="bk1e0", order_id="OE", cum_qty=D("0.001"), price=None)

@@ -624,11 +624,6 @@ def test_ticker_lost_and_back_the_take_profit_is_still_taken() -> None:
     drive(body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="machine._reconciled ends in _protect and never re-checks bracket.last against the "
-    "take-profit: a touch heard while reconnecting is not acted on until another tick",
-)
 def test_a_take_profit_touch_during_a_reconnect_is_taken_after_it() -> None:
     """One-resting: the private connection drops with the stop resting; the ticker shows the
     take-profit touched while the run reconnects, and the price stays there. Once reconciled the
@@ -968,11 +963,6 @@ def test_ctrl_c_with_the_stop_resting_leaves_it_exit_130(mode: Mode) -> None:
     drive(body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Runner._stopped cancels the entry only when its status is 'resting': an entry sent "
-    "but not yet answered is left on the book",
-)
 def test_ctrl_c_before_the_entry_is_answered_still_cancels_it() -> None:
     """The entry is on the book but its answer is late when Ctrl-C comes: its rest must be
     cancelled all the same (cancel_order takes its cl_ord_id), as the tool promises for an
