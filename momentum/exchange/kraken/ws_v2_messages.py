@@ -611,17 +611,20 @@ def read_request(data: bytes | str) -> tuple[Request | None, tuple[InputInvalid,
             request = _REQUEST_DECODER.decode(_TREE_ENCODER.encode(tree))
         except msgspec.ValidationError as error:
             text = str(error)
-            detail, _, at = text.partition(" - at `")
-            path = at.rstrip("`") or "$"
+            located = _AT.fullmatch(text)
+            detail, path = (located[1], located[2]) if located is not None else (text, "$")
             missing = _MISSING.fullmatch(detail)
-            if missing is not None and f"{path}.{missing.group(1)}" in removed:
+            if missing is not None and f"{path}.{missing[1]}" in removed:
                 return None, tuple(problems)  # that key was reported already, mistyped
             problems.append(InputInvalid(field="message", given=text, accepted="a request message"))
-            unknown = _UNKNOWN.fullmatch(detail)
-            target = f"{path}.{unknown.group(1)}" if unknown is not None else path
-            if missing is not None or _TAG.fullmatch(detail) or not _remove(tree, target):
+            if missing is not None or _TAG.fullmatch(detail):
                 return None, tuple(problems)
-            removed.add(target)
+            # an unknown key is named in the text as it came; a mistyped one ends the path
+            unknown = _UNKNOWN.fullmatch(detail)
+            at, _, key = (path, "", unknown[1]) if unknown is not None else path.rpartition(".")
+            if not _remove(tree, at, key):
+                return None, tuple(problems)
+            removed.add(f"{at}.{key}")
         else:
             return request, tuple(problems)
     return None, tuple(problems)
@@ -629,7 +632,9 @@ def read_request(data: bytes | str) -> tuple[Request | None, tuple[InputInvalid,
 
 _MAX_READS: Final = 64
 _MISSING: Final = re.compile(r"Object missing required field `(\w+)`")
-_UNKNOWN: Final = re.compile(r"Object contains unknown field `(\w+)`")
+# msgspec ends its text with where it found the problem; a key it names may hold anything
+_AT: Final = re.compile(r"(.*) - at `(\$.*)`", re.DOTALL)
+_UNKNOWN: Final = re.compile(r"Object contains unknown field `(.*)`", re.DOTALL)
 _TAG: Final = re.compile(r"Invalid value .*")  # a tag (method, order_type): nothing to read on
 _STEP: Final = re.compile(r"\.(\w+)|\[(\d+)\]")
 _TREE_ENCODER: Final = msgspec.json.Encoder(decimal_format="number")
@@ -678,22 +683,19 @@ def _duplicates_in(node: object, path: str) -> Iterator[InputInvalid]:
             yield from _duplicates_in(item, f"{path}[{index}]")
 
 
-def _remove(tree: object, path: str) -> bool:
-    """Delete the value at a msgspec path (`$.params.orders[0].side`); False if there is none."""
-    steps = [(name, index) for name, index in _STEP.findall(path)]  # the steps after the `$`
-    if not steps:
-        return False
+def _remove(tree: object, at: str, key: str) -> bool:
+    """Delete `key` from the object at a msgspec path (`$.params.orders[0]`); False if there is
+    none (the path names an item of a list, say)."""
     node = tree
-    for name, index in steps[:-1]:
+    for name, index in _STEP.findall(at):  # the steps after the `$`
         if name and isinstance(node, dict) and name in node:
             node = node[name]
         elif index and isinstance(node, list) and int(index) < len(node):
             node = node[int(index)]
         else:
             return False
-    name, index = steps[-1]
-    if name and isinstance(node, dict) and name in node:
-        del node[name]
+    if isinstance(node, dict) and key in node:
+        del node[key]
         return True
     return False
 

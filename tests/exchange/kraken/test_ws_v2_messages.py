@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from msgspec import UNSET
 
+from momentum.errors import InputInvalid
 from momentum.exchange.kraken.instruments import decode_instruments
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
@@ -17,6 +18,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     decode,
     decode_request,
     encode,
+    read_request,
     wire_number,
 )
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
@@ -175,3 +177,22 @@ def test_every_decoder_returns_a_result_for_any_bytes(data: bytes) -> None:
     assert _is_result(decode_answer(data))
     assert _is_result(decode_instruments(data))
     assert _is_result(decode_request(data))
+
+
+# --- reading a request: every problem of its form, word for word -------------------------------
+
+_LIMIT = (
+    '{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":1,'
+    '"symbol":"BTC/USD","limit_price":28440.123456789012345678%s}}'
+)
+
+
+def _form(given: str) -> InputInvalid:
+    return InputInvalid(field="message", given=given, accepted="a request message")
+
+
+@pytest.mark.parametrize("key", ["a - at `b", "x - at `$.params.side", "a.b", "a b"])
+def test_an_unknown_key_of_any_spelling_is_one_problem_and_the_rest_is_still_read(key: str) -> None:
+    request, problems = read_request(_LIMIT % f',"{key}":1')
+    assert problems == (_form(f"Object contains unknown field `{key}` - at `$.params`"),)
+    assert request == decode(_LIMIT % "").unwrap()
