@@ -11,6 +11,12 @@ from momentum.errors import InputInvalid
 from momentum.exchange.kraken.instruments import decode_instruments
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
+    BatchAdd,
+    BatchAddParams,
+    BatchLimit,
+    BatchOrder,
+    CancelOrder,
+    CancelOrderParams,
     ConditionalStopLossLimit,
     LimitParams,
     MarketParams,
@@ -19,12 +25,15 @@ from momentum.exchange.kraken.ws_v2_messages import (
     decode_request,
     encode,
     read_request,
+    splice_token,
     wire_number,
+    with_token,
 )
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.exchange.kraken.ws_v2_responses import decode_answer
 from momentum.models.context import Context
 from momentum.models.intent import OrderIntent
+from momentum.models.secret import Secret
 from tests.helpers import DEADLINE, D, N, loads
 from tests.strategies import _is_result, _succeeds, plausible_contexts, plausible_intents
 
@@ -196,3 +205,166 @@ def test_an_unknown_key_of_any_spelling_is_one_problem_and_the_rest_is_still_rea
     request, problems = read_request(_LIMIT % f',"{key}":1')
     assert problems == (_form(f"Object contains unknown field `{key}` - at `$.params`"),)
     assert request == decode(_LIMIT % "").unwrap()
+
+
+def test_json_that_is_not_json_is_refused_with_the_decoders_words() -> None:
+    assert read_request(b"{not json") == (
+        None,
+        (
+            InputInvalid(
+                field="message",
+                given="JSON is malformed: object keys must be strings (byte 1)",
+                accepted="valid JSON",
+            ),
+        ),
+    )
+
+
+def test_json_the_standard_library_cannot_read_back_is_refused_without_a_guess() -> None:
+    huge = _LIMIT.replace('"order_qty":1', '"order_qty":1,"order_userref":' + "1" * 5000)
+    assert read_request(huge) == (
+        None,
+        (InputInvalid(field="message", given="?", accepted="valid JSON"),),
+    )
+
+
+def test_a_key_twice_and_an_unknown_key_are_both_reported_and_the_digits_kept() -> None:
+    request, problems = read_request(_LIMIT % ',"colour":1,"colour":2')
+    assert problems == (
+        InputInvalid(
+            field="message",
+            given="the key 'colour' twice at $.params",
+            accepted="each key once (RFC 8259: parsers differ on which counts)",
+        ),
+        _form("Object contains unknown field `colour` - at `$.params`"),
+    )
+    assert isinstance(request, AddOrder)
+    assert isinstance(request.params, LimitParams)
+    assert str(request.params.limit_price) == "28440.123456789012345678"
+
+
+def test_only_the_keys_that_came_twice_are_named_once_each_in_order() -> None:
+    data = _LIMIT % ',"b":1,"a":1,"b":2,"a":2,"b":3'
+    givens = [problem.given for problem in read_request(data)[1]]
+    assert givens[:2] == ["the key 'b' twice at $.params", "the key 'a' twice at $.params"]
+
+
+def test_a_mistyped_required_key_is_one_problem_not_two() -> None:
+    assert read_request(_LIMIT % ',"side":5') == (
+        None,
+        (
+            InputInvalid(
+                field="message",
+                given="the key 'side' twice at $.params",
+                accepted="each key once (RFC 8259: parsers differ on which counts)",
+            ),
+            _form("Expected `str`, got `int` - at `$.params.side`"),
+        ),
+    )
+
+
+def test_a_missing_required_key_is_one_problem_and_reading_stops() -> None:
+    data = _LIMIT.replace('"side":"buy",', "") % ',"colour":1'
+    assert read_request(data) == (
+        None,
+        (
+            _form("Object contains unknown field `colour` - at `$.params`"),
+            _form("Object missing required field `side` - at `$.params`"),
+        ),
+    )
+
+
+def test_a_message_that_is_not_an_object_is_one_problem() -> None:
+    assert read_request(b"[1]") == (None, (_form("Expected `object`, got `array`"),))
+
+
+_BATCH = (
+    '{"method":"batch_add","params":{"symbol":"BTC/USD","orders":[%s,'
+    '{"order_type":"limit","side":"buy","order_qty":1,"limit_price":1%s}]}}'
+)
+_ORDER = '{"order_type":"limit","side":"buy","order_qty":1,"limit_price":1}'
+
+
+def test_problems_inside_a_batchs_orders_are_each_named_and_the_rest_read() -> None:
+    request, problems = read_request(_BATCH % (_ORDER, ',"x":1,"display_qty":"a"'))
+    assert problems == (
+        _form("Object contains unknown field `x` - at `$.params.orders[1]`"),
+        _form("Object contains unknown field `display_qty` - at `$.params.orders[1]`"),
+    )
+    assert request == decode_request(_BATCH % (_ORDER, "")).unwrap()
+
+
+def test_a_mistyped_optional_key_deep_in_a_batch_is_one_problem_and_the_rest_read() -> None:
+    request, problems = read_request(_BATCH % (_ORDER, ',"post_only":"yes"'))
+    assert problems == (_form("Expected `bool`, got `str` - at `$.params.orders[1].post_only`"),)
+    assert request == decode_request(_BATCH % (_ORDER, "")).unwrap()
+
+
+def test_an_order_that_is_not_an_object_is_one_problem_and_reading_stops() -> None:
+    assert read_request(_BATCH % ("1", "")) == (
+        None,
+        (_form("Expected `object`, got `int` - at `$.params.orders[0]`"),),
+    )
+
+
+def test_reading_on_stops_after_64_problems() -> None:
+    extra = "".join(f',"k{number}":1' for number in range(70))
+    request, problems = read_request(_LIMIT % extra)
+    assert request is None
+    assert [problem.given for problem in problems] == [
+        f"Object contains unknown field `k{number}` - at `$.params`" for number in range(64)
+    ]
+
+
+def test_another_request_is_not_an_add_order() -> None:
+    assert decode(b'{"method":"cancel_order","params":{"order_id":["A"]}}').failure() == (
+        InputInvalid(
+            field="message", given="a cancel_order message", accepted="an add_order message"
+        ),
+    )
+
+
+# --- numbers and the token on the way out --------------------------------------------------
+
+
+def test_a_non_finite_number_is_refused_showing_it() -> None:
+    assert encode(_market(Decimal("-Infinity"))).failure() == (
+        InputInvalid(field="params.order_qty", given="'-Infinity'", accepted="a finite number"),
+    )
+
+
+def test_a_non_finite_number_in_a_batchs_order_is_named_by_its_index() -> None:
+    orders: list[BatchOrder] = [
+        BatchLimit(side="buy", order_qty=D("1"), margin=False, limit_price=D(price))
+        for price in ("1", "NaN")
+    ]
+    batch = BatchAdd(params=BatchAddParams(symbol="BTC/USD", orders=orders))
+    assert [p.field for p in encode(batch).failure()] == ["params.orders[1].limit_price"]
+
+
+_CANCEL = CancelOrder(params=CancelOrderParams(order_id=["A"]))
+
+
+@pytest.mark.parametrize("token", ["G38a1t", Secret("G38a1t")])
+def test_the_token_goes_first_in_params_given_as_text_or_secret(token: str | Secret) -> None:
+    assert with_token(_CANCEL, token).unwrap() == (
+        b'{"method":"cancel_order","params":{"token":"G38a1t","order_id":["A"]}}'
+    )
+
+
+def test_a_token_the_message_carries_is_replaced_or_dropped() -> None:
+    carrying = CancelOrder(params=CancelOrderParams(order_id=["A"], token="old"))
+    assert with_token(carrying, "new").unwrap() == (
+        b'{"method":"cancel_order","params":{"token":"new","order_id":["A"]}}'
+    )
+    assert with_token(carrying, None).unwrap() == (
+        b'{"method":"cancel_order","params":{"order_id":["A"]}}'
+    )
+
+
+def test_a_token_spliced_into_empty_params_leaves_valid_json() -> None:
+    empty = CancelOrder(params=CancelOrderParams())
+    assert with_token(empty, "t").unwrap() == b'{"method":"cancel_order","params":{"token":"t"}}'
+    assert splice_token(b'{"method":"x","params":{}}', Secret("t")) == (
+        b'{"method":"x","params":{"token":"t"}}'
+    )
