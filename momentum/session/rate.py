@@ -16,7 +16,15 @@ cancel_order  none   +8 / +6 / +5 / +4 / +2 / +1 under 5 / 10 / 15 / 45 / 90 / 3
 batch_add     +n/2   none                                                          per batch
 ============  =====  ============================================================  ===========
 
-Tiers: Starter threshold 60, decay 1 per second; Intermediate 125, 2.34; Pro 180, 3.75.
+Tiers: Starter threshold 60, decay 1 per second; Intermediate 125, 2.34; Pro 180, 3.75. The
+`executions` subscribe ack announces the account's own threshold (`maxratecount`); `announced`
+makes it the counter's, whatever tier was configured.
+
+The exchange counts a request when it arrives, not when it was sent, so a request's count starts
+to decay later there than here. The counter allows for that with its `margin` (`ARRIVAL_MARGIN`,
+1 s): a charge counts at once and starts to decay only `margin` after it was sent. Its level is
+then never under the exchange's while every request arrives within `margin` of being sent, and a
+request `admit` lets through passes at the exchange too.
 
 Everything is `Decimal` (the decay rates are decimals) and time is a `datetime` passed in: no
 clock is read here. Arithmetic runs in a private context wide enough to be exact, so a caller's
@@ -26,8 +34,8 @@ clock is read here. Arithmetic runs in a private context wide enough to be exact
 >>> start = datetime(2026, 1, 1, tzinfo=UTC)
 >>> starter = charge(counter("starter"), "BTC/USD", Decimal(59), start)
 >>> admit(starter, "BTC/USD", cost("amend_order", timedelta(seconds=3)), start)
-Admit(ok=False, wait_seconds=Decimal('3.000000'), level=Decimal('59'))
->>> admit(starter, "BTC/USD", cost("amend_order", timedelta(seconds=3)), start + timedelta(seconds=3))
+Admit(ok=False, wait_seconds=Decimal('4.000000'), level=Decimal('59'))
+>>> admit(starter, "BTC/USD", cost("amend_order", timedelta(seconds=3)), start + timedelta(seconds=4))
 Admit(ok=True, wait_seconds=Decimal('0'), level=Decimal('56'))
 """
 
@@ -39,6 +47,7 @@ from typing import Final, Literal, assert_never
 import msgspec
 
 __all__ = [
+    "ARRIVAL_MARGIN",
     "LIMITS",
     "Admit",
     "Limits",
@@ -47,6 +56,7 @@ __all__ = [
     "RequestKind",
     "Tier",
     "admit",
+    "announced",
     "charge",
     "cost",
     "counter",
@@ -80,16 +90,26 @@ LIMITS: Final = MappingProxyType[Tier, Limits](
 
 
 class PairLevel(msgspec.Struct, frozen=True, kw_only=True):
-    """One pair's count as it stood at `at`, before any decay since."""
+    """One pair's count as it stands until `at`, when it starts to decay (the last charge's
+    time plus the counter's `margin`)."""
 
     symbol: str
     level: Decimal
     at: datetime
 
 
+ARRIVAL_MARGIN: Final = timedelta(seconds=1)
+"""How long after its charge a request may still reach the exchange and be counted there: a
+slow link, a busy event loop, a frame waiting in the send buffer. Kraken counts on arrival
+(docs.kraken.com/api/docs/guides/spot-ratelimits), so `admit` holds a request back this much
+longer than the decay alone asks, and only when the count is near the threshold (1 s is one count
+at Starter, 3.75 at Pro)."""
+
+
 class RateCounter(msgspec.Struct, frozen=True, kw_only=True):
-    """The account's limits and each pair's last count, sorted by symbol (a pair never charged
-    stands at 0) (docs.kraken.com/api/docs/guides/spot-ratelimits).
+    """The account's limits, each pair's last count, sorted by symbol (a pair never charged
+    stands at 0), and the `margin` a charged request may take to reach the exchange: its count
+    starts to decay that long after the charge (docs.kraken.com/api/docs/guides/spot-ratelimits).
 
     >>> counter("pro").limits.threshold, counter("pro").pairs
     (Decimal('180'), ())
@@ -97,6 +117,7 @@ class RateCounter(msgspec.Struct, frozen=True, kw_only=True):
 
     limits: Limits
     pairs: tuple[PairLevel, ...] = ()
+    margin: timedelta = ARRIVAL_MARGIN
 
 
 class Admit(msgspec.Struct, frozen=True, kw_only=True):
@@ -116,16 +137,41 @@ _AMEND: Final = ((5, 3), (10, 2), (15, 1))
 _EDIT: Final = ((5, 6), (10, 5), (15, 4), (45, 2), (90, 1))
 _CANCEL: Final = ((5, 8), (10, 6), (15, 5), (45, 4), (90, 2), (300, 1))
 _BY_THRESHOLD: Final = {int(limits.threshold): tier for tier, limits in LIMITS.items()}
+_SLOWEST: Final = min(limits.decay for limits in LIMITS.values())
 
 
-def counter(tier: Tier) -> RateCounter:
-    """A fresh counter for an account tier, every pair at 0
+def counter(tier: Tier, margin: timedelta = ARRIVAL_MARGIN) -> RateCounter:
+    """A fresh counter for an account tier, every pair at 0; `margin` is how long a charged
+    request may take to reach the exchange (`ARRIVAL_MARGIN`; a negative one counts as 0)
     (docs.kraken.com/api/docs/guides/spot-ratelimits).
 
     >>> counter("starter").limits
     Limits(threshold=Decimal('60'), decay=Decimal('1'))
     """
-    return RateCounter(limits=LIMITS[tier])
+    return RateCounter(limits=LIMITS[tier], margin=max(margin, timedelta(0)))
+
+
+def announced(rates: RateCounter, maxratecount: int) -> RateCounter:
+    """The counter under the threshold the exchange announced in the `executions` subscribe ack
+    (`maxratecount`, docs.kraken.com/api/docs/websocket-v2/executions): it wins over the tier
+    configured. A figure the guide lists brings its tier's decay; another figure keeps its
+    threshold with the slowest decay the guide lists (the count may fall no faster); a figure
+    under 1 is no threshold and changes nothing. The pairs' counts are kept.
+
+    >>> announced(counter("pro"), 60).limits
+    Limits(threshold=Decimal('60'), decay=Decimal('1'))
+    >>> announced(counter("pro"), 100).limits, announced(counter("pro"), 0).limits.threshold
+    (Limits(threshold=Decimal('100'), decay=Decimal('1')), Decimal('180'))
+    """
+    if maxratecount < 1:
+        return rates
+    tier = tier_of(maxratecount)
+    limits = (
+        LIMITS[tier]
+        if tier is not None
+        else Limits(threshold=Decimal(maxratecount), decay=_SLOWEST)
+    )
+    return msgspec.structs.replace(rates, limits=limits)
 
 
 def tier_of(maxratecount: int) -> Tier | None:
@@ -168,12 +214,13 @@ def cost(kind: RequestKind, age: timedelta | None = None, n: int = 1) -> Decimal
 
 
 def level(rates: RateCounter, symbol: str, now: datetime) -> Decimal:
-    """The pair's count at `now`: its last count less the decay since, never below 0; a `now`
-    before the last charge decays nothing (docs.kraken.com/api/docs/guides/spot-ratelimits).
+    """The pair's count at `now`: its last count less the decay since it started (the last
+    charge plus the margin), never below 0; a `now` before that decays nothing
+    (docs.kraken.com/api/docs/guides/spot-ratelimits).
 
     >>> from datetime import UTC
     >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    >>> level(charge(counter("intermediate"), "BTC/USD", Decimal(50), t0), "BTC/USD", t0 + timedelta(seconds=10))
+    >>> level(charge(counter("intermediate", timedelta(0)), "BTC/USD", Decimal(50), t0), "BTC/USD", t0 + timedelta(seconds=10))
     Decimal('26.6')
     """
     pair = _pair(rates, symbol)
@@ -187,21 +234,30 @@ def admit(rates: RateCounter, symbol: str, cost: Decimal, now: datetime) -> Admi
     """Whether a request of `cost` on `symbol` would keep the count at or under the threshold
     at `now`, and if not how long to wait (docs.kraken.com/api/docs/guides/spot-ratelimits).
 
-    The exchange's count only decays while the request travels, so a request admitted here
-    arrives at or under its threshold too.
+    The exchange counts each request on arrival. Here each charge starts to decay only
+    `rates.margin` after it was sent (`ARRIVAL_MARGIN`), so while every earlier request reached
+    the exchange within that margin its count there is at most the count here; it only decays
+    while this request travels, so a request admitted here arrives at or under the threshold too.
+    A wait offered ends `margin` after the decay alone would allow the request.
 
     >>> from datetime import UTC
     >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
     >>> admit(counter("starter"), "BTC/USD", Decimal(60), t0).ok, admit(counter("starter"), "BTC/USD", Decimal(61), t0)
     (True, Admit(ok=False, wait_seconds=None, level=Decimal('0')))
     """
+    limits = rates.limits
     now_level = level(rates, symbol, now)
-    over = _EXACT.subtract(_EXACT.add(now_level, cost), rates.limits.threshold)
-    if over <= 0:
+    if _EXACT.add(now_level, cost) <= limits.threshold:
         return Admit(ok=True, wait_seconds=Decimal(0), level=now_level)
-    if cost > rates.limits.threshold or rates.limits.decay <= 0:
+    pair = _pair(rates, symbol)
+    if pair is None or cost > limits.threshold or limits.decay <= 0:
         return Admit(ok=False, wait_seconds=None, level=now_level)
-    wait = _EXACT.divide(over, rates.limits.decay)
+    # the count, decaying from `pair.at` (which may be after now), leaves room at at + over/decay
+    over = _EXACT.subtract(_EXACT.add(pair.level, cost), limits.threshold)
+    wait = _EXACT.add(
+        _EXACT.subtract(_EXACT.divide(over, limits.decay), _seconds(now - pair.at)),
+        _seconds(pair.at - now),
+    )
     return Admit(
         ok=False,
         wait_seconds=wait.quantize(_MICROSECOND, rounding=ROUND_CEILING, context=_EXACT),
@@ -212,21 +268,23 @@ def admit(rates: RateCounter, symbol: str, cost: Decimal, now: datetime) -> Admi
 def charge(rates: RateCounter, symbol: str, cost: Decimal, now: datetime) -> RateCounter:
     """The counter after a request of `cost` on `symbol` was sent at `now`, admitted or not:
     the fixed count is "always applied on receipt of the transaction (even if the transaction
-    fails validation)" (docs.kraken.com/api/docs/guides/spot-ratelimits).
+    fails validation)" (docs.kraken.com/api/docs/guides/spot-ratelimits). It counts at once and
+    decays from `now + margin`, the latest the exchange may receive it.
 
     >>> from datetime import UTC
     >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
     >>> charge(counter("starter"), "BTC/USD", Decimal(1), t0).pairs
-    (PairLevel(symbol='BTC/USD', level=Decimal('1'), at=datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),)
+    (PairLevel(symbol='BTC/USD', level=Decimal('1'), at=datetime.datetime(2026, 1, 1, 0, 0, 1, tzinfo=datetime.timezone.utc)),)
     """
     previous = _pair(rates, symbol)
-    at = now if previous is None else max(previous.at, now)
+    arrival = now + max(rates.margin, timedelta(0))
+    at = arrival if previous is None else max(previous.at, arrival)
     updated = PairLevel(
         symbol=symbol, level=max(Decimal(0), _EXACT.add(level(rates, symbol, now), cost)), at=at
     )
     others = tuple(pair for pair in rates.pairs if pair.symbol != symbol)
     pairs = tuple(sorted((*others, updated), key=lambda pair: pair.symbol))
-    return RateCounter(limits=rates.limits, pairs=pairs)
+    return msgspec.structs.replace(rates, pairs=pairs)
 
 
 def _pair(rates: RateCounter, symbol: str) -> PairLevel | None:
@@ -248,6 +306,7 @@ def _plain(value: Decimal) -> Decimal:
 
 
 def _seconds(elapsed: timedelta) -> Decimal:
+    """The seconds of `elapsed`, exactly; negative ones (a clock before the charge) as 0."""
     if elapsed <= timedelta(0):
         return Decimal(0)
     micros = (elapsed.days * 86_400 + elapsed.seconds) * 1_000_000 + elapsed.microseconds

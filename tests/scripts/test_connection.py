@@ -784,11 +784,6 @@ def test_a_burst_past_the_rate_counter_is_held_then_sent_with_the_hold_policy() 
     run(body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core._flush releases a held request at the boundary reckoned from when the burst "
-    "left; the exchange counted the burst on arrival, later, so it answers Rate limit exceeded",
-)
 def test_a_held_request_is_released_when_the_exchange_will_accept_it() -> None:
     async def body() -> None:
         relay = Relay()

@@ -1,5 +1,6 @@
 """Kraken's per-pair trading rate counter: each cost on both sides of its age limits, the
-guide's own two worked examples, admission at and over each tier's threshold, and laws."""
+guide's own two worked examples, admission at and over each tier's threshold, the margin for
+requests still on their way, the threshold the exchange announces, and laws."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -9,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from momentum.session.rate import (
+    ARRIVAL_MARGIN,
     LIMITS,
     Admit,
     Limits,
@@ -17,6 +19,7 @@ from momentum.session.rate import (
     RequestKind,
     Tier,
     admit,
+    announced,
     charge,
     cost,
     counter,
@@ -28,6 +31,7 @@ D = Decimal
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 BTC = "BTC/USD"
 US = timedelta(microseconds=1)
+NO_MARGIN = timedelta(0)  # the decay's arithmetic alone, as if every request arrived when sent
 
 
 def s(seconds: float) -> timedelta:
@@ -105,7 +109,7 @@ class TestCost:
 class TestLevel:
     def test_the_guides_decay_example_leaves_26_6(self) -> None:
         # an Intermediate client enters 50 orders and waits 10 seconds
-        rates = counter("intermediate")
+        rates = counter("intermediate", NO_MARGIN)
         for _ in range(50):
             rates = charge(rates, BTC, cost("add_order"), T0)
         assert level(rates, BTC, T0 + s(10)) == D("26.6")
@@ -114,11 +118,11 @@ class TestLevel:
         assert level(counter("starter"), BTC, T0) == D(0)
 
     def test_the_count_decays_to_zero_and_no_further(self) -> None:
-        rates = charge(counter("starter"), BTC, D(5), T0)
+        rates = charge(counter("starter", NO_MARGIN), BTC, D(5), T0)
         assert [level(rates, BTC, T0 + s(x)) for x in (4, 5, 6)] == [D(1), D(0), D(0)]
 
     def test_a_now_before_the_last_charge_decays_nothing_and_keeps_the_later_time(self) -> None:
-        rates = charge(counter("starter"), BTC, D(5), T0)
+        rates = charge(counter("starter", NO_MARGIN), BTC, D(5), T0)
         earlier = charge(rates, BTC, D(1), T0 - s(3))
         assert level(rates, BTC, T0 - s(3)) == D(5)
         assert earlier.pairs == (PairLevel(symbol=BTC, level=D(6), at=T0),)
@@ -128,8 +132,8 @@ class TestLevel:
         assert rates == RateCounter(
             limits=LIMITS["pro"],
             pairs=(
-                PairLevel(symbol=BTC, level=D(2), at=T0),
-                PairLevel(symbol="ETH/USD", level=D(7), at=T0),
+                PairLevel(symbol=BTC, level=D(2), at=T0 + ARRIVAL_MARGIN),
+                PairLevel(symbol="ETH/USD", level=D(7), at=T0 + ARRIVAL_MARGIN),
             ),
         )
 
@@ -154,7 +158,7 @@ class TestAdmit:
         self, tier: Tier, wait: str
     ) -> None:
         limits = LIMITS[tier]
-        rates = charge(counter(tier), BTC, limits.threshold - 1, T0)
+        rates = charge(counter(tier, NO_MARGIN), BTC, limits.threshold - 1, T0)
         assert admit(rates, BTC, D("1.01"), T0) == Admit(
             ok=False, wait_seconds=D(wait), level=limits.threshold - 1
         )
@@ -162,7 +166,7 @@ class TestAdmit:
     def test_after_the_wait_the_request_is_admitted_and_a_microsecond_before_it_is_not(
         self,
     ) -> None:
-        rates = charge(counter("intermediate"), BTC, D(125), T0)
+        rates = charge(counter("intermediate", NO_MARGIN), BTC, D(125), T0)
         wait = admit(rates, BTC, D(1), T0).wait_seconds
         assert wait == D("0.427351")
         ready = T0 + timedelta(microseconds=427351)
@@ -184,6 +188,90 @@ class TestAdmit:
         assert admit(charge(frozen, BTC, D(10), T0), BTC, D(1), T0 + s(99)) == Admit(
             ok=False, wait_seconds=None, level=D(10)
         )
+
+
+class TestArrivalMargin:
+    """The exchange counts a request on arrival: what was charged within the margin may not
+    have started to decay there (docs.kraken.com/api/docs/guides/spot-ratelimits)."""
+
+    def test_the_default_margin_is_one_second(self) -> None:
+        assert counter("starter").margin == ARRIVAL_MARGIN == s(1)
+
+    def test_a_charge_counts_at_once_and_decays_from_a_margin_after_it(self) -> None:
+        rates = charge(counter("starter"), BTC, D(5), T0)
+        assert [level(rates, BTC, T0 + s(x)) for x in (0, 1, 1.5, 6, 7)] == [
+            D(5), D(5), D("4.5"), D(0), D(0),
+        ]  # fmt: skip
+
+    def test_a_request_waits_the_decay_and_then_the_margin(self) -> None:
+        rates = charge(counter("starter"), BTC, D(60), T0)
+        verdict = admit(rates, BTC, D(1), T0)
+        assert verdict == Admit(ok=False, wait_seconds=D("2.000000"), level=D(60))
+
+    def test_it_is_admitted_a_margin_after_the_decay_allows_it_and_not_a_microsecond_sooner(
+        self,
+    ) -> None:
+        rates = charge(counter("starter"), BTC, D(60), T0)
+        assert admit(rates, BTC, D(1), T0 + s(2) - US).ok is False  # the decay alone says yes
+        assert admit(rates, BTC, D(1), T0 + s(1)).ok is False
+        assert admit(rates, BTC, D(1), T0 + s(2)) == Admit(ok=True, wait_seconds=D(0), level=D(59))
+
+    def test_a_burst_counted_late_at_the_exchange_still_admits_the_released_request(
+        self,
+    ) -> None:
+        """The burst left at T0 and arrived 0.2 s later (the exchange's counter starts then);
+        the request released at the offered time, arriving at once, stays at the threshold."""
+        here = charge(counter("starter"), BTC, D(60), T0)
+        there = charge(counter("starter", NO_MARGIN), BTC, D(60), T0 + s(0.2))
+        wait = admit(here, BTC, D(1), T0).wait_seconds
+        assert wait is not None
+        released = T0 + timedelta(microseconds=int(wait * 1_000_000))
+        assert level(there, BTC, released) + 1 <= there.limits.threshold
+        # without the margin the same burst earns EOrder:Rate limit exceeded
+        bare = admit(charge(counter("starter", NO_MARGIN), BTC, D(60), T0), BTC, D(1), T0)
+        assert bare.wait_seconds is not None
+        too_soon = T0 + timedelta(microseconds=int(bare.wait_seconds * 1_000_000))
+        assert level(there, BTC, too_soon) + 1 > there.limits.threshold
+
+    def test_a_charge_later_than_the_clock_waits_from_that_charge(self) -> None:
+        rates = charge(counter("starter"), BTC, D(60), T0 + s(3))
+        assert admit(rates, BTC, D(1), T0).wait_seconds == D("5.000000")
+
+    def test_a_pair_with_room_for_the_request_is_admitted_at_once(self) -> None:
+        rates = charge(counter("starter"), BTC, D(59), T0)
+        assert admit(rates, BTC, D(1), T0) == Admit(ok=True, wait_seconds=D(0), level=D(59))
+
+    def test_a_negative_margin_counts_as_none(self) -> None:
+        assert counter("starter", -s(5)).margin == NO_MARGIN
+
+
+class TestAnnounced:
+    """The `executions` subscribe ack's `maxratecount` is the account's threshold
+    (docs.kraken.com/api/docs/websocket-v2/executions)."""
+
+    @pytest.mark.parametrize("figure", [60, 125, 180])
+    @pytest.mark.parametrize("tier", ["starter", "intermediate", "pro"])
+    def test_a_listed_threshold_brings_its_tier_whatever_was_configured(
+        self, figure: int, tier: Tier
+    ) -> None:
+        named = tier_of(figure)
+        assert named is not None
+        assert announced(counter(tier), figure).limits == LIMITS[named]
+
+    def test_an_unlisted_threshold_is_taken_with_the_slowest_decay(self) -> None:
+        assert announced(counter("pro"), 100).limits == Limits(threshold=D(100), decay=D(1))
+
+    @pytest.mark.parametrize("figure", [0, -1])
+    def test_a_figure_under_one_is_no_threshold_and_changes_nothing(self, figure: int) -> None:
+        rates = charge(counter("pro"), BTC, D(5), T0)
+        assert announced(rates, figure) == rates
+
+    def test_the_counts_and_the_margin_are_kept(self) -> None:
+        rates = charge(counter("pro", s(2)), BTC, D(61), T0)
+        starter = announced(rates, 60)
+        assert (starter.pairs, starter.margin) == (rates.pairs, s(2))
+        assert admit(starter, BTC, D(1), T0).ok is False  # 61 is past Starter's 60
+        assert admit(rates, BTC, D(1), T0).ok is True  # but well within Pro's 180
 
 
 @pytest.mark.parametrize(("figure", "tier"), [(60, "starter"), (125, "intermediate"), (180, "pro")])
@@ -213,6 +301,7 @@ STEP = st.tuples(
     st.sampled_from([BTC, "ETH/USD"]),
 )
 TIERS = st.sampled_from(["starter", "intermediate", "pro"])
+MARGINS = st.integers(min_value=0, max_value=3_000_000).map(lambda us: timedelta(microseconds=us))
 
 
 @given(TIERS, st.lists(STEP, max_size=80))
@@ -229,12 +318,34 @@ def test_after_any_sequence_of_admitted_charges_no_pair_is_over_its_threshold(
         assert level(rates, symbol, now) <= rates.limits.threshold
 
 
-@given(TIERS, st.lists(STEP, min_size=1, max_size=40))
+@given(TIERS, st.lists(STEP, max_size=80), MARGINS, st.data())
+def test_what_is_admitted_passes_at_an_exchange_that_counts_each_request_on_arrival(
+    tier: Tier,
+    steps: list[tuple[int, RequestKind, timedelta | None, int, str]],
+    margin: timedelta,
+    data: st.DataObject,
+) -> None:
+    """Each request admitted and charged here reaches the exchange within the margin, in the
+    order sent; the exchange's own count, kept from the arrivals, never passes the threshold."""
+    here, there, now, arrived = counter(tier, margin), counter(tier, NO_MARGIN), T0, T0
+    for micros, kind, age, n, symbol in steps:
+        now += timedelta(microseconds=micros)
+        price = cost(kind, age, n)
+        if not admit(here, symbol, price, now).ok:
+            continue
+        here = charge(here, symbol, price, now)
+        trip = data.draw(st.integers(min_value=0, max_value=margin // US), label="trip")
+        arrived = max(arrived, now + timedelta(microseconds=trip))  # one socket: in order
+        there = charge(there, symbol, price, arrived)
+        assert level(there, symbol, arrived) <= there.limits.threshold
+
+
+@given(TIERS, st.lists(STEP, min_size=1, max_size=40), MARGINS)
 def test_waiting_the_offered_time_admits_the_same_request(
-    tier: Tier, steps: list[tuple[int, RequestKind, timedelta | None, int, str]]
+    tier: Tier, steps: list[tuple[int, RequestKind, timedelta | None, int, str]], margin: timedelta
 ) -> None:
     """A refusal's wait, once waited, admits the same request on the same pair."""
-    rates, now = counter(tier), T0
+    rates, now = counter(tier, margin), T0
     for micros, kind, age, n, symbol in steps:
         now += timedelta(microseconds=micros)
         rates = charge(rates, symbol, cost(kind, age, n), now)
