@@ -13,6 +13,10 @@ docs.kraken.com/exchange/api-reference/unified-ws/executions. The hazards it is 
   and `cum_qty` only ever grows, so any replay or reordering ends in the same place.
 * A snapshot lists only open orders: an order this book holds open that the snapshot lacks
   filled or was cancelled while disconnected. It is reported `Missing`; the tracker never guesses.
+* A snapshot trade of an order neither tracked nor open is a past fill, kept out of the book,
+  unless the caller names its `cl_ord_id` to adopt (a request of its own whose answer was lost):
+  then the order is taken into the book from its trades, and reported `Missing` like any order
+  the snapshot does not list open.
 
 Use `cum_qty` from the events as the running total; never add up `last_qty`, because a fill seen
 first through a later report's `cum_qty` (`Resynced`) is not seen again as its own trade's total.
@@ -33,7 +37,7 @@ Done orders are kept, so a late replay of their trades is recognised; nothing is
 True
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final, Literal
@@ -210,7 +214,7 @@ class Missing(msgspec.Struct, frozen=True, kw_only=True):
 
 class Unmatched(msgspec.Struct, frozen=True, kw_only=True):
     """A report not applied: it names no order the book can find (`no_order_id`), or it is a
-    snapshot trade of an order neither tracked nor open (`untracked_past_fill`)."""
+    snapshot trade of an order neither tracked, nor open, nor to adopt (`untracked_past_fill`)."""
 
     report: ExecutionReport
     reason: Literal["no_order_id", "untracked_past_fill"]
@@ -239,7 +243,7 @@ def apply(book: OrderBook, report: ExecutionReport) -> tuple[OrderBook, tuple[Or
 
 
 def apply_snapshot(
-    book: OrderBook, reports: Iterable[ExecutionReport]
+    book: OrderBook, reports: Iterable[ExecutionReport], adopt: Collection[str] = frozenset()
 ) -> tuple[OrderBook, tuple[OrderEvent, ...]]:
     """Apply a reconnect's `executions` snapshot (subscribed with `snap_orders` true): fills
     count once per `exec_id`, and every order held open that the snapshot lacks is `Missing`
@@ -247,7 +251,10 @@ def apply_snapshot(
 
     Trades come first, so a fill is told as `Filled` before an order entry's total could tell
     it as `Resynced`. A trade of an order neither tracked nor listed open is a past fill, not
-    an order to track: it is `Unmatched`, never opened.
+    an order to track: it is `Unmatched`, never opened; unless its `cl_ord_id` is in `adopt`
+    (the caller's own orders it may not have seen, such as a request whose answer was lost):
+    then its trades open it in the book, each counted once, and as the snapshot does not list
+    it open it is `Missing` (it filled, or was cancelled after these fills).
 
     >>> from momentum.exchange.kraken.ws_v2_inbound import ExecutionReport
     >>> book, _ = apply(OrderBook(), ExecutionReport(order_id="O1", exec_type="new",
@@ -263,6 +270,8 @@ def apply_snapshot(
     for report in (*trades, *entries):
         key = _key(book, report)
         past = report.exec_type == "trade" and key not in book.orders and key not in open_ids
+        if past and report.cl_ord_id is not None and report.cl_ord_id in adopt:
+            past = False  # one of the caller's own: its fills are its outcome
         if key is not None and past:
             events.append(Unmatched(report=report, reason="untracked_past_fill"))
             continue

@@ -441,6 +441,44 @@ class TestSnapshot:
             (Unmatched(report=old, reason="untracked_past_fill"),),
         )
 
+    def test_a_snapshot_trade_of_a_cl_ord_id_to_adopt_takes_the_order_in_and_it_is_missing(
+        self,
+    ) -> None:
+        lost = msgspec.structs.replace(trade("T1", "1", "1", order_id="LOST"), cl_ord_id="bot-7")
+        book, events = apply_snapshot(OrderBook(), [lost], adopt={"bot-7"})
+        assert events == (
+            Opened(order_id="LOST", cl_ord_id="bot-7", order_status="partially_filled",
+                   order_qty=None),
+            Filled(order_id="LOST", cl_ord_id="bot-7", exec_id="T1", last_qty=D(1),
+                   last_price=D("28440"), cum_qty=D(1), remaining=None),
+            Missing(order_id="LOST", cl_ord_id="bot-7", cum_qty=D(1), remaining=None),
+        )  # fmt: skip
+        order = book.get_by_cl_ord_id("bot-7")
+        assert order is not None and (order.order_id, order.cum_qty) == ("LOST", D(1))
+
+    def test_a_snapshot_trade_of_a_cl_ord_id_not_to_adopt_stays_an_untracked_past_fill(
+        self,
+    ) -> None:
+        old = msgspec.structs.replace(trade("T1", "1", "1", order_id="OLD"), cl_ord_id="bot-8")
+        assert apply_snapshot(OrderBook(), [old], adopt={"bot-7"}) == (
+            OrderBook(),
+            (Unmatched(report=old, reason="untracked_past_fill"),),
+        )
+
+    def test_a_snapshot_trade_without_a_cl_ord_id_is_never_adopted(self) -> None:
+        bare = trade("T1", "1", "1", order_id="BARE")
+        assert apply_snapshot(OrderBook(), [bare], adopt={"bot-7"})[0] == OrderBook()
+
+    def test_an_adopted_orders_trades_count_once_each_and_its_total_only_grows(self) -> None:
+        first = msgspec.structs.replace(trade("T1", "0.4", "0.4", order_id="L"), cl_ord_id="b")
+        second = msgspec.structs.replace(trade("T2", "0.6", "1", order_id="L"), cl_ord_id="b")
+        once, _ = apply_snapshot(OrderBook(), [second, first, first], adopt={"b"})
+        again, events = apply_snapshot(once, [first, second], adopt={"b"})
+        order = again.get("L")
+        assert order is not None
+        assert (order.cum_qty, order.traded_qty, order.exec_ids) == (D(1), D(1), {"T1", "T2"})
+        assert events == (Missing(order_id="L", cl_ord_id="b", cum_qty=D(1), remaining=None),)
+
     def test_a_snapshot_entry_with_more_filled_than_the_trades_shown_is_resynced(self) -> None:
         book, _ = run([pending(), trade("T1", "0.3", "0.3")])
         entry = msgspec.structs.replace(
