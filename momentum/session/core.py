@@ -16,9 +16,13 @@ reconnection: docs.kraken.com/exchange/guides/websockets/reconnection):
   unless it set one or carries `conditional` or `order_userref` (Kraken forbids the pair), so its
   fate can be found later. The deadline is re-stamped from `DEADLINE_MS` when the frame is sent.
 * Answers are matched by `req_id`. A request without an answer within `answer_timeout`, or in
-  flight when the connection drops, is *outcome unknown*: it is never sent again. After the
-  reconnect the session subscribes to `executions` with the snapshot and resolves each unknown by
-  its `cl_ord_id` (open, filled, or absent); a late answer on the same connection resolves it too.
+  flight when the connection drops, is *outcome unknown*: it is never sent again. One the
+  `executions` stream already shows (every `cl_ord_id` of it) is resolved as soon as it times
+  out; a late answer on the same connection resolves it too. After a reconnect the session
+  subscribes to `executions` with the snapshot and resolves each unknown by its `cl_ord_id`
+  (open, filled, done, or absent); the snapshot's trades of an unknown add are taken into the
+  book, so an add that filled while the answer was lost is found filled.
+* Each connection gets its number (1, 2, ...), told in `Ready` and in every `Sent`.
 * No frame for `silence_limit` (5 s, Kraken's guidance) means reconnect, with backoff and jitter
   (the jitter comes in with the input) and a floor after repeated failures.
 * `status`: adds and amends go out only while `online`; cancels also in `cancel_only`; nothing in
@@ -26,11 +30,13 @@ reconnection: docs.kraken.com/exchange/guides/websockets/reconnection):
 * A fresh token for every connection, refreshed before Kraken's 15 minutes, one mint at a time,
   and minted again on `EAPI:Invalid token` / `ESession:Invalid session`.
 * Kraken's per-pair trading counter is tracked from the documented costs; a request that would
-  pass the threshold is held back (or refused: the caller's choice).
+  pass the threshold is held back (or refused: the caller's choice). The threshold the
+  `executions` subscribe ack announces (`maxratecount`) wins over the configured tier.
 """
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Context as DecimalContext
 from decimal import Decimal
 from typing import Final, Literal, assert_never
 
@@ -73,8 +79,15 @@ from momentum.exchange.kraken.ws_v2_session import (
 )
 from momentum.models.context import Context
 from momentum.models.secret import Secret
-from momentum.session.orders import Order, OrderBook, OrderEvent, apply, apply_snapshot
-from momentum.session.rate import RateCounter, Tier, admit, charge, cost, counter
+from momentum.session.orders import (
+    Missing,
+    Order,
+    OrderBook,
+    OrderEvent,
+    apply,
+    apply_snapshot,
+)
+from momentum.session.rate import RateCounter, Tier, admit, announced, charge, cost, counter
 
 __all__ = [
     "Answered",
@@ -122,6 +135,7 @@ Outgoing = Request | CancelAll | CancelAllOrdersAfter | Ping
 _INT32_MAX: Final = 2**31 - 1
 _STALE_TOKEN: Final = ("EAPI:Invalid token", "ESession:Invalid session")
 _TRADING: Final = (AddOrder, BatchAdd, AmendOrder)  # adds and amends: only while online
+_EXACT: Final = DecimalContext(prec=60)  # whatever the caller's decimal context, never rounded
 
 
 class SessionConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -141,7 +155,7 @@ class SessionConfig(msgspec.Struct, frozen=True, kw_only=True):
     floor_after: int = 3
     wait_for_online: float = 30.0  # s a queued request waits for a usable connection
     rate_policy: Literal["hold", "refuse"] = "hold"
-    tier: Tier = "starter"
+    tier: Tier = "starter"  # until the executions subscribe ack announces the account's threshold
 
 
 # --- inputs ---------------------------------------------------------------------------------------
@@ -281,7 +295,7 @@ class Held(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Sent(msgspec.Struct, frozen=True, kw_only=True):
-    """The request went out on connection `connection`."""
+    """The request went out on connection `connection` (numbered from 1, as in `Ready`)."""
 
     req_id: int
     connection: int
@@ -312,9 +326,11 @@ Found = Literal["open", "filled", "done", "absent", "validate_only", "unknown"]
 
 class Resolved(msgspec.Struct, frozen=True, kw_only=True):
     """What reconciliation found of one `cl_ord_id` of an unknown request: `open` (resting,
-    maybe partly filled), `filled`, `done` (cancelled or expired), `absent` (not among the open
-    orders or the last trades: never placed, or closed without a trade), `validate_only`
-    (nothing can have been placed), `unknown` (an amend or cancel: see the order's events)."""
+    maybe partly filled), `filled`, `done` (cancelled or expired; or, of an order the snapshot
+    no longer lists open, closed with less filled than its quantity as far as the snapshot's
+    last trades show), `absent` (not among the open orders or the last trades: never placed, or
+    closed without a trade), `validate_only` (nothing can have been placed), `unknown` (an amend
+    or cancel: see the order's events)."""
 
     req_id: int
     cl_ord_id: str | None
@@ -336,7 +352,8 @@ class StatusChanged(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Ready(msgspec.Struct, frozen=True, kw_only=True):
-    """Connected, online, subscribed, snapshot applied: requests go out."""
+    """Connected, online, subscribed, snapshot applied: requests go out on connection
+    `connection` (1 for the session's first, one more for each socket opened since)."""
 
     connection: int
 
@@ -412,7 +429,7 @@ class Session(msgspec.Struct, frozen=True, kw_only=True):
     token: Secret | None = None
     token_at: datetime | None = None
     minting: bool = False
-    connection: int = 0
+    connection: int = 0  # the current (or last) socket's number: 1, 2, ...; 0 before the first
     failures: int = 0
     retry_at: datetime | None = None
     last_frame_at: datetime | None = None
@@ -476,8 +493,9 @@ def step(session: Session, event: Input) -> tuple[Session, tuple[Output, ...]]:
             return _token_failed(session, event)
         case Connected():
             opening = msgspec.structs.replace(
-                session, phase="opening", last_frame_at=event.now, system=None, sequence=None
-            )
+                session, phase="opening", last_frame_at=event.now, system=None, sequence=None,
+                connection=session.connection + 1,
+            )  # fmt: skip
             return opening, ()
         case Disconnected():
             reason = f"closed ({event.code})" if event.code is not None else event.reason
@@ -714,7 +732,9 @@ def _flush(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]
                                            reason=f"Kraken's rate counter for {pending.symbol} is at "
                                            f"{allowed.level}: the request would pass its threshold"))  # fmt: skip
                     continue
-                until = now + timedelta(seconds=float(allowed.wait_seconds))
+                # to the microsecond, rounded up as `admit` gave it: a float could release it early
+                micros = int(allowed.wait_seconds.scaleb(6, context=_EXACT))
+                until = now + timedelta(microseconds=micros)
                 waiting.append(msgspec.structs.replace(pending, release_at=until))
                 outputs.append(Held(req_id=pending.req_id, until=until))
                 continue
@@ -866,8 +886,10 @@ def _received(session: Session, event: Received) -> tuple[Session, tuple[Output,
         case Answer():
             return _answer(heard, inbound, now)
         case SubscribeAck():
-            if inbound.success or inbound.req_id != session.subscribe_req:
+            if inbound.req_id != session.subscribe_req:
                 return heard, ()
+            if inbound.success:
+                return _rate_announced(heard, inbound.maxratecount), ()
             return _lost(
                 heard, now, 0.5, f"executions subscription refused: {inbound.error}", close=True
             )
@@ -894,6 +916,14 @@ def _status(session: Session, system: System, now: datetime) -> tuple[Session, t
         return changed, tuple(outputs)
     flushed, sent = _flush(changed, now)
     return flushed, (*outputs, *sent)
+
+
+def _rate_announced(session: Session, maxratecount: int | None) -> Session:
+    """The account's own threshold, from the `executions` subscribe ack's `maxratecount`
+    (docs.kraken.com/api/docs/websocket-v2/executions): it wins over the configured tier."""
+    if maxratecount is None:
+        return session
+    return msgspec.structs.replace(session, rates=announced(session.rates, maxratecount))
 
 
 def _answered_ids(session: Session, req_id: int | None) -> Session:
@@ -935,7 +965,7 @@ def _executions(
         )
     sequenced = msgspec.structs.replace(session, sequence=message.sequence)
     if message.type == "snapshot":
-        book, events = apply_snapshot(session.book, message.data)
+        book, events = apply_snapshot(session.book, message.data, adopt=_own(session))
         updated = msgspec.structs.replace(sequenced, book=book)
         resolved, found = _reconcile(updated, events)
         if session.phase == "subscribing":
@@ -954,21 +984,36 @@ def _executions(
     return seen, (*outputs, *found)
 
 
-def _seen_in_stream(session: Session) -> tuple[Session, tuple[Output, ...]]:
-    """An unknown add whose every `cl_ord_id` the stream now shows is resolved at once: it was
-    placed, whatever became of its answer."""
+def _own(session: Session) -> frozenset[str]:
+    """The `cl_ord_id`s of the adds whose fate the session does not know yet: a snapshot trade
+    of one of them is its outcome, so the book takes the order in."""
+    return frozenset(
+        cl_ord_id
+        for pending in (*session.unknown, *session.in_flight)
+        if not pending.validate_only
+        for cl_ord_id in pending.cl_ord_ids
+    )
+
+
+def _seen_in_stream(
+    session: Session, among: Iterable[Pending] | None = None
+) -> tuple[Session, tuple[Output, ...]]:
+    """An unknown add (of `among`, or any) whose every `cl_ord_id` the stream shows is resolved
+    at once: it was placed, whatever became of its answer."""
+    candidates = session.unknown if among is None else tuple(among)
     outputs: list[Output] = []
-    still: list[Pending] = []
-    for pending in session.unknown:
+    resolved: set[int] = set()
+    for pending in candidates:
         orders = [session.book.get_by_cl_ord_id(cl) for cl in pending.cl_ord_ids]
         if pending.validate_only or not pending.cl_ord_ids or None in orders:
-            still.append(pending)
             continue
-        outputs.extend(_found(pending.req_id, cl, order)
+        resolved.add(pending.req_id)
+        outputs.extend(_found(pending, cl, order)
                        for cl, order in zip(pending.cl_ord_ids, orders, strict=True))  # fmt: skip
     if not outputs:
         return session, ()
-    return msgspec.structs.replace(session, unknown=tuple(still)), tuple(outputs)
+    still = tuple(p for p in session.unknown if p.req_id not in resolved)
+    return msgspec.structs.replace(session, unknown=still), tuple(outputs)
 
 
 def _reconcile(
@@ -976,8 +1021,10 @@ def _reconcile(
 ) -> tuple[Session, tuple[Output, ...]]:
     """Resolve every request of unknown outcome from the snapshot just applied: by `cl_ord_id`
     for adds (open, filled, done, or absent), and as `validate_only` where nothing can have been
-    placed. Amends and cancels are resolved by the order's own events, which follow."""
-    del events  # the book already holds what they say
+    placed. An order the snapshot does not list open (`Missing`) is not open: it is filled if
+    what filled reaches its quantity, else done. Amends and cancels are resolved by the order's
+    own events, which follow."""
+    gone = frozenset(event.order_id for event in events if isinstance(event, Missing))
     outputs: list[Output] = []
     for pending in session.unknown:
         if pending.validate_only:
@@ -991,17 +1038,46 @@ def _reconcile(
             continue
         for cl_ord_id in pending.cl_ord_ids:
             order = session.book.get_by_cl_ord_id(cl_ord_id)
-            outputs.append(_found(pending.req_id, cl_ord_id, order))
+            outputs.append(_found(pending, cl_ord_id, order, gone))
     return msgspec.structs.replace(session, unknown=()), tuple(outputs)
 
 
-def _found(req_id: int, cl_ord_id: str, order: Order | None) -> Resolved:
+def _found(
+    pending: Pending, cl_ord_id: str, order: Order | None, gone: frozenset[str] = frozenset()
+) -> Resolved:
+    """What the book says of one `cl_ord_id` of `pending`; `gone` holds the orders the last
+    snapshot did not list open although the book has them open."""
+    req_id = pending.req_id
     if order is None:
         return Resolved(req_id=req_id, cl_ord_id=cl_ord_id, found="absent", order_id=None,
                         cum_qty=None)  # fmt: skip
-    found: Found = "open" if order.done is None else "filled" if order.done == "filled" else "done"
+    found: Found
+    if order.done == "filled":
+        found = "filled"
+    elif order.done is not None:
+        found = "done"
+    elif order.order_id not in gone:
+        found = "open"
+    else:  # closed while unseen: filled if the fills reach its quantity
+        qty = order.order_qty if order.order_qty is not None else _requested(pending, cl_ord_id)
+        found = "filled" if qty is not None and order.cum_qty >= qty else "done"
     return Resolved(req_id=req_id, cl_ord_id=cl_ord_id, found=found, order_id=order.order_id,
                     cum_qty=order.cum_qty)  # fmt: skip
+
+
+def _requested(pending: Pending, cl_ord_id: str) -> Decimal | None:
+    """The quantity the request asked for under this `cl_ord_id`."""
+    request = pending.request
+    match request:
+        case AddOrder():
+            return request.params.order_qty
+        case BatchAdd():
+            return next((order.order_qty for order in request.params.orders
+                         if order.cl_ord_id == cl_ord_id), None)  # fmt: skip
+        case AmendOrder() | CancelOrder() | CancelAll() | CancelAllOrdersAfter() | Ping():
+            return None
+        case _:
+            assert_never(request)
 
 
 # --- time ------------------------------------------------------------------------------------------
@@ -1031,6 +1107,9 @@ def _tick(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]]
             in_flight=tuple(p for p in session.in_flight if p not in timed_out),
             unknown=(*session.unknown, *timed_out),
         )
+        # the stream may already show what the answer would have said: resolve those now
+        session, seen = _seen_in_stream(session, timed_out)
+        outputs.extend(seen)
     refresh_due = (
         session.phase == "ready" and session.token_at is not None and not session.minting
         and now - session.token_at >= timedelta(seconds=config.token_refresh)

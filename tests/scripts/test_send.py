@@ -283,11 +283,6 @@ def test_a_lost_live_add_that_took_effect_exits_0_with_the_reconciliation_on_std
     assert len(exchange.adds()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a lost add that filled is reconciled absent (orders.apply_snapshot leaves its "
-    "trade Unmatched), so momentum-send exits 5 saying it was never placed",
-)
 def test_a_lost_live_add_that_filled_exits_0_reconciled_as_filled(
     site: Path, tmp_path: Path, exchange: SimThread
 ) -> None:
@@ -298,11 +293,6 @@ def test_a_lost_live_add_that_filled_exits_0_reconciled_as_filled(
     assert document(ran)["reconciled"][0]["found"] == "filled"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unanswered add the stream already showed open stays unknown (core._tick never "
-    "looks at the book), so momentum-send exits 5 for an order that is resting",
-)
 def test_an_unanswered_live_add_that_rests_exits_0_reconciled_as_open(
     site: Path, tmp_path: Path, exchange: SimThread
 ) -> None:

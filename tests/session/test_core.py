@@ -1,6 +1,7 @@
 """The session core from recorded frames (Kraken's documented shapes): connecting, checking,
-sending, matching answers, timeouts, drops, reconciliation, status, tokens, the rate counter;
-and the law that no add is ever sent twice and every add ends known or reported unknown."""
+sending, matching answers, timeouts, drops, reconciliation, status, tokens, the rate counter
+(with the threshold the exchange announces and the margin for requests on their way); and the
+law that no add is ever sent twice and every add ends known or reported unknown."""
 
 import json
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from momentum.exchange.kraken.rest.auth import TokenGrant
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, CancelOrder, CancelOrderParams
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
+from momentum.exchange.kraken.ws_v2_requests import build_batch_add
 from momentum.models.context import Context, Knobs
 from momentum.models.intent import LimitOrder, StopLossLimitClose
 from momentum.models.secret import Secret
@@ -29,6 +31,7 @@ from momentum.session.core import (
     MintToken,
     NotSent,
     OpenSocket,
+    OrderUpdate,
     OutcomeUnknown,
     Output,
     Ready,
@@ -49,6 +52,8 @@ from momentum.session.core import (
     start,
     step,
 )
+from momentum.session.orders import Missing, Unmatched
+from momentum.session.rate import LIMITS
 
 T0 = datetime(2026, 12, 1, 9, 0, 0, tzinfo=UTC)
 TOKEN = "G38a1tGFzqGiUCmnegBcm8d4nfP3tytiNQz6tkCBYXY"  # the docs' dummy token
@@ -96,10 +101,11 @@ def status(system: str) -> dict[str, Any]:
     return {**STATUS, "data": [{**STATUS["data"][0], "system": system}]}
 
 
-def ack(req_id: int) -> dict[str, Any]:
-    return {"method": "subscribe", "req_id": req_id, "success": True,
-            "result": {"channel": "executions", "maxratecount": 125, "snap_orders": True,
-                       "snap_trades": True}}  # fmt: skip
+def ack(req_id: int, maxratecount: int | None = 125) -> dict[str, Any]:
+    result: dict[str, Any] = {"channel": "executions", "snap_orders": True, "snap_trades": True}
+    if maxratecount is not None:
+        result["maxratecount"] = maxratecount
+    return {"method": "subscribe", "req_id": req_id, "success": True, "result": result}
 
 
 def snapshot(*reports: dict[str, Any], sequence: int = 1) -> dict[str, Any]:
@@ -129,8 +135,23 @@ def open_report(order_id: str, cl_ord_id: str) -> dict[str, Any]:
             "order_type": "limit", "limit_price": 28440, "cum_qty": 0}  # fmt: skip
 
 
-def ready(session: Session, seconds: float = 0.0) -> tuple[Session, list[Output]]:
-    """Mint, connect, online, subscribe, snapshot: the session becomes ready."""
+def trade_report(order_id: str, cl_ord_id: str, exec_id: str, qty: float,
+                 cum_qty: float) -> dict[str, Any]:  # fmt: skip
+    """A snapshot trade as Kraken lists it: no `order_qty`, `partially_filled` even when full."""
+    return {"order_id": order_id, "cl_ord_id": cl_ord_id, "exec_id": exec_id,
+            "exec_type": "trade", "trade_id": 1, "symbol": "BTC/USD", "side": "buy",
+            "last_qty": qty, "last_price": 28440, "order_type": "limit",
+            "order_status": "partially_filled", "cum_qty": cum_qty,
+            "timestamp": "2026-12-01T09:00:00.100000Z"}  # fmt: skip
+
+
+def ready(
+    session: Session,
+    seconds: float = 0.0,
+    *reports: dict[str, Any],
+    maxratecount: int | None = 125,
+) -> tuple[Session, list[Output]]:
+    """Mint, connect, online, subscribe, snapshot (of `reports`): the session becomes ready."""
     session, out = run(
         session,
         TokenMinted(grant=TokenGrant(token=Secret(TOKEN), expires=900), now=at(seconds)),
@@ -138,8 +159,8 @@ def ready(session: Session, seconds: float = 0.0) -> tuple[Session, list[Output]
         received(STATUS, seconds),
     )
     subscribe = frames(out)[-1]
-    session, more = run(session, received(ack(subscribe["req_id"]), seconds),
-                        received(snapshot(), seconds))  # fmt: skip
+    session, more = run(session, received(ack(subscribe["req_id"], maxratecount), seconds),
+                        received(snapshot(*reports), seconds))  # fmt: skip
     return session, out + more
 
 
@@ -181,7 +202,28 @@ class TestConnecting:
 
     def test_the_snapshot_after_the_ack_makes_the_session_ready(self) -> None:
         _, out = ready(run(start(CONFIG, T0, "bot1"), _open())[0])
-        assert of(Ready, out) == [Ready(connection=0)]
+        assert of(Ready, out) == [Ready(connection=1)]
+
+    def test_each_new_connection_gets_the_next_number_in_ready_and_sent(self) -> None:
+        session = connected()
+        session, _ = step(session, Submit(ref=1, request=add(validate=True), now=at(0.1)))
+        first = session.in_flight[0]
+        session, _ = run(session, Disconnected(code=1006, reason="x", jitter=0.0, now=at(0.2)),
+                         Tick(now=at(1)))  # fmt: skip
+        session, out = ready(session, 1)
+        session, more = step(session, Submit(ref=2, request=add(validate=True), now=at(1.1)))
+        assert (first.connection, of(Ready, out), of(Sent, more)) == (
+            1, [Ready(connection=2)], [Sent(req_id=4, connection=2)],
+        )  # fmt: skip
+
+    def test_a_socket_that_never_got_ready_still_uses_up_its_number(self) -> None:
+        session, _ = step(start(CONFIG, T0, "bot1"), _open())
+        session, _ = run(session, TokenMinted(grant=TokenGrant(token=Secret(TOKEN), expires=900),
+                                              now=T0), Connected(now=T0),
+                         Disconnected(code=1006, reason="x", jitter=0.0, now=at(0.1)),
+                         Tick(now=at(1)))  # fmt: skip
+        _, out = ready(session, 1)
+        assert of(Ready, out) == [Ready(connection=2)]  # distinct from the socket that died
 
 
 class TestSending:
@@ -194,7 +236,7 @@ class TestSending:
         assert sent["params"]["token"] == TOKEN
         assert sent["params"]["cl_ord_id"] == "bot1-1"
         assert sent["params"]["deadline"] == "2026-12-01T09:00:06.000Z"  # re-stamped at send
-        assert of(Sent, out) == [Sent(req_id=1, connection=0)]
+        assert of(Sent, out) == [Sent(req_id=1, connection=1)]
 
     def test_a_refused_request_is_never_sent_and_opens_no_connection(self) -> None:
         order = LimitOrder(
@@ -263,6 +305,44 @@ class TestAnswers:
         ]  # fmt: skip
         assert session.unknown == ()
 
+    def test_an_add_the_stream_already_shows_is_resolved_when_its_answer_times_out(self) -> None:
+        session = self.sent()
+        update = {"channel": "executions", "type": "update", "sequence": 2,
+                  "data": [open_report("OK4GJX-KSTLS-7DZZO5", "bot1-1")]}  # fmt: skip
+        session, shown = run(session, received(update, 0.1), heartbeat(4.9))
+        assert of(Resolved, shown) == []  # in flight: the answer may still come
+        session, out = step(session, Tick(now=at(5.001)))
+        assert [type(o).__name__ for o in out] == ["OutcomeUnknown", "Resolved"]
+        assert of(Resolved, out) == [Resolved(req_id=2, cl_ord_id="bot1-1", found="open",
+                                              order_id="OK4GJX-KSTLS-7DZZO5", cum_qty=Decimal(0))]  # fmt: skip
+        assert session.unknown == ()
+
+    def test_an_add_the_stream_has_not_shown_stays_unknown_when_its_answer_times_out(
+        self,
+    ) -> None:
+        session = self.sent()
+        session, out = run(session, heartbeat(4.9), Tick(now=at(5.001)))
+        assert [type(o).__name__ for o in out] == ["OutcomeUnknown"]
+        assert [p.req_id for p in session.unknown] == [2]
+
+    def test_a_batch_stays_unknown_at_the_timeout_until_the_stream_shows_every_order(
+        self,
+    ) -> None:
+        orders = [LimitOrder(symbol="BTC/USD", side="buy", qty=Decimal("0.001"),
+                             limit_price=Decimal(p)) for p in ("28440", "28430")]  # fmt: skip
+        batch = build_batch_add(orders, msgspec.structs.replace(CONTEXT, live=True)).unwrap()
+        session, _ = step(connected(), Submit(ref=1, request=batch, now=T0))
+        assert session.in_flight[0].cl_ord_ids == ("bot1-1", "bot1-2")
+        one = {"channel": "executions", "type": "update", "sequence": 2,
+               "data": [open_report("O1", "bot1-1")]}  # fmt: skip
+        session, out = run(session, received(one, 0.1), heartbeat(4.9), Tick(now=at(5.001)))
+        assert of(Resolved, out) == []
+        other = {**one, "sequence": 3, "data": [open_report("O2", "bot1-2")]}
+        _, shown = step(session, received(other, 5.1))
+        assert [(r.cl_ord_id, r.found) for r in of(Resolved, shown)] == [
+            ("bot1-1", "open"), ("bot1-2", "open"),
+        ]  # fmt: skip
+
     def test_an_unknown_add_is_resolved_as_soon_as_the_stream_shows_it(self) -> None:
         session = self.sent()
         session, _ = run(session, heartbeat(5.9), Tick(now=at(6)))
@@ -320,6 +400,80 @@ class TestDropsAndReconciliation:
 
     def test_an_unknown_add_missing_from_the_snapshot_is_absent(self) -> None:
         assert [r.found for r in of(Resolved, self.reconnected_with())] == ["absent"]
+
+    def test_an_unknown_add_whose_trade_the_snapshot_shows_filled_is_resolved_filled(
+        self,
+    ) -> None:
+        out = self.reconnected_with(trade_report("OFILL", "bot1-1", "T1", 0.001, 0.001))
+        assert of(Resolved, out) == [Resolved(req_id=2, cl_ord_id="bot1-1", found="filled",
+                                              order_id="OFILL", cum_qty=Decimal("0.001"))]  # fmt: skip
+        assert [type(o.event).__name__ for o in of(OrderUpdate, out)] == [
+            "Opened", "Filled", "Missing",
+        ]  # taken into the book from its trade; not listed open: not open  # fmt: skip
+
+    def test_trades_of_an_unknown_add_count_once_each_and_add_up(self) -> None:
+        out = self.reconnected_with(
+            trade_report("OFILL", "bot1-1", "T1", 0.0004, 0.0004),
+            trade_report("OFILL", "bot1-1", "T1", 0.0004, 0.0004),  # replayed
+            trade_report("OFILL", "bot1-1", "T2", 0.0006, 0.001),
+        )
+        assert [(r.found, r.cum_qty) for r in of(Resolved, out)] == [("filled", Decimal("0.001"))]
+
+    def test_an_unknown_add_partly_filled_and_no_longer_open_is_done(self) -> None:
+        out = self.reconnected_with(trade_report("OPART", "bot1-1", "T1", 0.0004, 0.0004))
+        assert [(r.found, r.order_id, r.cum_qty) for r in of(Resolved, out)] == [
+            ("done", "OPART", Decimal("0.0004")),
+        ]  # fmt: skip
+
+    def test_an_unknown_add_partly_filled_and_still_listed_open_is_open(self) -> None:
+        entry = {**open_report("OPART", "bot1-1"), "order_status": "partially_filled",
+                 "cum_qty": 0.0004}  # fmt: skip
+        out = self.reconnected_with(entry, trade_report("OPART", "bot1-1", "T1", 0.0004, 0.0004))
+        assert [(r.found, r.cum_qty) for r in of(Resolved, out)] == [("open", Decimal("0.0004"))]
+        assert of(Missing, [o.event for o in of(OrderUpdate, out)]) == []
+
+    def test_a_snapshot_trade_of_an_order_the_session_does_not_wait_on_stays_out(self) -> None:
+        out = self.reconnected_with(trade_report("OTHER", "someone-1", "T9", 0.001, 0.001))
+        assert [r.found for r in of(Resolved, out)] == ["absent"]
+        (update,) = of(OrderUpdate, out)
+        assert isinstance(update.event, Unmatched) and update.event.reason == "untracked_past_fill"
+
+    def test_a_snapshot_trade_of_an_unknown_validate_only_add_is_not_taken_in(self) -> None:
+        out = self.reconnected_with(trade_report("OV", "bot1-1", "T1", 0.001, 0.001),
+                                    validate=True)  # fmt: skip
+        assert [r.found for r in of(Resolved, out)] == ["validate_only"]
+        assert [type(o.event).__name__ for o in of(OrderUpdate, out)] == ["Unmatched"]
+
+    def test_an_add_the_stream_showed_before_the_drop_that_the_snapshot_lacks_is_not_open(
+        self,
+    ) -> None:
+        def story(*reports: dict[str, Any]) -> list[Resolved]:
+            session, _ = step(connected(), Submit(ref=1, request=add(), now=T0))
+            update = {"channel": "executions", "type": "update", "sequence": 2,
+                      "data": [open_report("OSEEN", "bot1-1")]}  # fmt: skip
+            session, _ = run(session, received(update, 0.05),
+                             Disconnected(code=1006, reason="x", jitter=0.0, now=at(0.1)),
+                             Tick(now=at(1)))  # fmt: skip
+            _, out = ready(session, 1, *reports)
+            return of(Resolved, out)
+
+        filled = story(trade_report("OSEEN", "bot1-1", "T1", 0.001, 0.001))
+        gone = story()
+        still = story(open_report("OSEEN", "bot1-1"))
+        assert [(r.found, r.cum_qty) for r in (*filled, *gone, *still)] == [
+            ("filled", Decimal("0.001")), ("done", Decimal(0)), ("open", Decimal(0)),
+        ]  # fmt: skip
+
+    def test_a_dropped_connections_unknown_waits_for_the_snapshot_though_the_book_shows_it(
+        self,
+    ) -> None:
+        session, _ = step(connected(), Submit(ref=1, request=add(), now=T0))
+        update = {"channel": "executions", "type": "update", "sequence": 2,
+                  "data": [open_report("OSEEN", "bot1-1")]}  # fmt: skip
+        session, out = run(session, received(update, 0.05),
+                           Disconnected(code=1006, reason="x", jitter=0.0, now=at(0.1)),
+                           Tick(now=at(0.2)), Tick(now=at(6)))  # fmt: skip
+        assert (of(OutcomeUnknown, out)[0].cause, of(Resolved, out)) == ("connection_lost", [])
 
     def test_an_unknown_validate_only_add_placed_nothing(self) -> None:
         assert [r.found for r in of(Resolved, self.reconnected_with(validate=True))] == [
@@ -390,6 +544,46 @@ class TestTokensAndRates:
         assert frames(out) == []
         _, out = step(session, Tick(now=held.until))
         assert [f["method"] for f in frames(out)] == ["add_order"]
+
+    def test_a_held_request_waits_the_decay_and_the_arrival_margin_to_the_microsecond(
+        self,
+    ) -> None:
+        # 59.5 charged at T0 starts to decay at T0 + 1 s (the margin: the exchange counts it on
+        # arrival); one more add fits once it is at 59, at T0 + 1.5 s
+        session = msgspec.structs.replace(connected(), rates=_rates_at(59.5))
+        session, out = step(session, Submit(ref=1, request=add(), now=T0))
+        assert of(Held, out) == [Held(req_id=2, until=at(1.5))]
+        session, early = step(session, Tick(now=at(1.5) - timedelta(microseconds=1)))
+        _, due = step(session, Tick(now=at(1.5)))
+        assert (early, [f["method"] for f in frames(due)]) == ((), ["add_order"])
+
+    def test_the_threshold_the_ack_announces_wins_over_the_configured_tier(self) -> None:
+        pro = msgspec.structs.replace(CONFIG, tier="pro")
+        session, _ = step(start(pro, T0, "bot1"), _open())
+        assert session.rates.limits == LIMITS["pro"]
+        session, _ = ready(session, maxratecount=60)  # the account is Starter
+        assert session.rates.limits == LIMITS["starter"]
+        session, out = run(session, *(Submit(ref=n, request=add(), now=T0) for n in range(61)))
+        assert (len(of(Sent, out)), len(of(Held, out))) == (60, 1)
+
+    def test_an_announced_higher_threshold_lets_more_through_than_the_configured_tier(
+        self,
+    ) -> None:
+        session, _ = step(start(CONFIG, T0, "bot1"), _open())  # configured Starter: 60
+        session, _ = ready(session, maxratecount=180)
+        session, out = run(session, *(Submit(ref=n, request=add(), now=T0) for n in range(61)))
+        assert (len(of(Sent, out)), of(Held, out)) == (61, [])
+
+    def test_an_ack_without_a_threshold_keeps_the_configured_tier(self) -> None:
+        session, _ = step(start(CONFIG, T0, "bot1"), _open())
+        session, _ = ready(session, maxratecount=None)
+        assert session.rates.limits == LIMITS["starter"]
+
+    def test_an_ack_to_another_request_changes_no_threshold(self) -> None:
+        session = connected()
+        before = session.rates
+        session, _ = step(session, received(ack(999, 60), 0.1))
+        assert session.rates == before
 
     def test_with_refuse_the_request_is_not_sent(self) -> None:
         config = msgspec.structs.replace(CONFIG, rate_policy="refuse")
