@@ -77,6 +77,9 @@ _KEY: Final = "KRAKEN_API_KEY"
 _SECRET: Final = "KRAKEN_API_SECRET"
 _REST_TIMEOUT: Final = 10.0  # s for the token call
 _IDLE: Final = 1.0  # s between ticks when nothing is due
+# s for the closing handshake before the TCP connection is dropped: a dead link never answers,
+# and the session has already moved on (closes run beside the loop, never in it)
+_CLOSE_TIMEOUT: Final = 2.0
 
 Outcome = Answered | OutcomeUnknown | Resolved | NotSent | Refused
 _NOTHING: Final = Beside()
@@ -174,6 +177,7 @@ class LiveSession:
         self._reader: asyncio.Task[None] | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._closing: set[asyncio.Task[None]] = set()  # sockets closing beside the loop
 
     async def __aenter__(self) -> Self:
         self._loop_task = asyncio.create_task(self._run())
@@ -228,6 +232,8 @@ class LiveSession:
         await self._inputs.put(Stop(now=_now()))
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._loop_task), 5)
+        if self._closing:  # let the closing handshakes finish (each bounded by its timeout)
+            await asyncio.wait(self._closing, timeout=_CLOSE_TIMEOUT + 1)
         for task in (self._loop_task, self._reader, *self._background):
             if task is not None:
                 task.cancel()
@@ -270,8 +276,9 @@ class LiveSession:
             case CloseSocket():
                 if self._socket is not None:
                     socket, self._socket = self._socket, None
-                    with contextlib.suppress(Exception):
-                        await socket.close(output.code, output.reason)
+                    # in the background: on a dead link the closing handshake waits its whole
+                    # timeout, and ticks, timeouts and submits must not wait with it
+                    self._spawn(_close(socket, output.code, output.reason), self._closing)
             case Submitted() | Refused():
                 future = self._refs.pop(output.ref, None)
                 if future is not None and not future.done():
@@ -289,10 +296,11 @@ class LiveSession:
             case _:
                 pass
 
-    def _spawn(self, work: Coroutine[object, object, None]) -> None:
+    def _spawn(self, work: Coroutine[object, object, None], *also: set[asyncio.Task[None]]) -> None:
         task = asyncio.create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        for tasks in (self._background, *also):
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
 
     async def _mint(self) -> None:
         self._nonce = max(self._nonce + 1, time.time_ns() // 1000)  # always increasing
@@ -336,6 +344,7 @@ class LiveSession:
                 ping_timeout=20,
                 max_size=2**22,
                 compression=None,
+                close_timeout=_CLOSE_TIMEOUT,
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as error:
             reason = f"could not connect ({type(error).__name__})"
@@ -362,6 +371,12 @@ class LiveSession:
             await self._inputs.put(
                 Disconnected(code=code, reason="closed", jitter=random.random(), now=_now())
             )
+
+
+async def _close(socket: ClientConnection, code: int, reason: str) -> None:
+    """Close a socket the session has left; whatever the link does, nothing is raised."""
+    with contextlib.suppress(Exception):
+        await socket.close(code, reason)
 
 
 def _post(url: str, headers: dict[str, Secret], body: bytes) -> bytes | str:

@@ -691,11 +691,6 @@ def test_silence_for_the_limit_makes_the_session_reconnect() -> None:
     run(body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LiveSession._perform awaits socket.close() inside the session loop; on a dead "
-    "link that waits websockets' 10 s close timeout, so the reconnect comes ~10 s late",
-)
 def test_a_dead_link_is_replaced_soon_after_the_silence_limit() -> None:
     async def body() -> None:
         relay = Relay()
