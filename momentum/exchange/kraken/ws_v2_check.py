@@ -152,8 +152,12 @@ def _check_batch(batch: BatchAdd, context: Context, beside: Beside) -> tuple[Ord
         match intent_of(single, ref_price=beside.ref_price):
             case Success(intent):
                 intents.append(intent)
-            case Failure(tuple() as problems):
-                found.extend(_named(problem, f"params.orders[{index}].") for problem in problems)
+            case Failure(tuple() as problems):  # named as in an add_order: params.expire_time
+                at = f"params.orders[{index}]."
+                found.extend(
+                    msgspec.structs.replace(p, field=at + p.field.removeprefix("params."))
+                    for p in problems
+                )
     if len(intents) < len(params.orders):
         return tuple(found)  # a time that cannot be read: the rest is judged once it can
     live = msgspec.structs.replace(context, live=params.validate is not True, req_id=batch.req_id)

@@ -358,3 +358,11 @@ def test_no_bracket_that_builds_puts_more_than_the_cap_at_risk(
 def test_checking_any_bytes_never_raises(data: bytes, ctx: Context) -> None:
     """The core returns a Result for every input; it never raises."""
     assert isinstance(check_message(data, ctx), tuple)
+
+
+def test_a_batch_orders_unreadable_time_is_named_by_its_path_in_the_batch() -> None:
+    late = add(time_in_force="gtd", expire_time="2026-12-4T1:2:3Z")["params"]
+    assert rendered(check(batch_of(add()["params"], late))) == [
+        "params.orders[1].expire_time: '2026-12-4T1:2:3Z'; use RFC 3339 to the second, such as "
+        "2026-12-01T00:00:00Z"
+    ]
