@@ -14,6 +14,13 @@ the exchange. A refused request never opens a connection.
 Exit 0 accepted (or reconciliation found an unanswered live add), 2 bad input, knobs or missing
 credentials, 3 a local guard refused it, 4 the exchange rejected it, 5 outcome unknown after
 reconciliation, 6 nothing was sent. Never a traceback; never a key, secret or token.
+
+`--timeout S` (default 30) bounds the whole wait. The request waits for a usable connection (a
+token, the socket, `status` online) for the first half of it only, so that "nothing was sent"
+comes from the session with its reason while there is time left to hear it; the rest is for the
+answer and any reconciliation. Should `S` run out with the request still unsent all the same,
+the session is stopped before the outcome is read: a request it never sent is reported as not
+sent (6), never as unknown (5), and one it did send and heard nothing of, as unknown (5).
 """
 
 import asyncio
@@ -65,7 +72,7 @@ from momentum.scripts.connection import (
     LiveSession,
     read_credentials,
 )
-from momentum.session.core import Refused, SessionConfig, check_request
+from momentum.session.core import OutcomeUnknown, Refused, SessionConfig, check_request
 from momentum.session.report import SendReport, report
 from momentum.utils.env import load_knobs
 
@@ -73,6 +80,7 @@ __all__ = ["main", "run"]
 
 MAX_MESSAGE_BYTES: Final = 1024 * 1024
 _DEFAULT_TIMEOUT: Final = Decimal(30)
+_ONLINE_SHARE: Final = 0.5  # of --timeout, at most, waiting for a usable connection
 
 USAGE: Final = (
     "usage: momentum-send [FILE|-] [--sim 1] [--ref_price P] [--open_positions N] "
@@ -81,7 +89,10 @@ USAGE: Final = (
     "Sends one Kraken WS v2 request message (the probe's output) after checking it as --check\n"
     "does; prints the exchange's answer as JSON on stdout.\n"
     "Exit 0 accepted; 2 bad input, knobs or credentials; 3 refused by a guard; 4 rejected by the\n"
-    "exchange; 5 outcome unknown after reconciliation; 6 nothing was sent.\n\nflags:\n"
+    "exchange; 5 outcome unknown after reconciliation; 6 nothing was sent.\n"
+    "The request waits at most half of --timeout for a usable connection (then exit 6); the\n"
+    "rest is for the answer and reconciliation. A request still unsent when --timeout ends is\n"
+    "reported as not sent (6), never as unknown (5).\n\nflags:\n"
     + "".join(f"  {flag.name:<17} {flag.help}\n" for flag in SEND_FLAGS)
 )
 
@@ -129,7 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _refused(to_flags(refused, FLAG_OF))  # nothing sent, no connection opened
     timeout = float(values.get(TIMEOUT) or _DEFAULT_TIMEOUT)
     answer_timeout = float(values.get(ANSWER_TIMEOUT) or 5)
-    config = SessionConfig(context=context, answer_timeout=answer_timeout, wait_for_online=timeout)
+    # half of --timeout to get sent, so the session's own "not sent" comes within the wait
+    config = SessionConfig(
+        context=context, answer_timeout=answer_timeout, wait_for_online=timeout * _ONLINE_SHARE
+    )
     outcome = asyncio.run(
         _send(request, beside, config=config, credentials=credentials.unwrap(), sim=sim,
               timeout=timeout)
@@ -216,7 +230,13 @@ async def _through(
         submitted = await live.submit(request, beside)
         if isinstance(submitted, Refused):
             return report((submitted,))
-        return report(await live.outcome(submitted.req_id, timeout))
+        outcome = await live.outcome(submitted.req_id, timeout)
+        if any(not isinstance(event, OutcomeUnknown) for event in outcome):
+            return report(outcome)
+        # no final word in time: stop first, so a request still queued ends NotSent (exit 6)
+        # and one in flight OutcomeUnknown (exit 5), decided by the session, not by a race
+        await live.close()
+        return report(await live.outcome(submitted.req_id, 0))
 
 
 def _print(outcome: SendReport) -> int:

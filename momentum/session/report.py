@@ -4,7 +4,8 @@ Pure; `momentum-send` prints what this decides.
 Exit codes: **0** the exchange accepted it (or reconciliation found an unanswered live add);
 **3** a local guard refused it (nothing sent); **4** the exchange rejected it; **5** the outcome is
 unknown after reconciliation; **6** nothing was sent (token refused, no connection, exchange not
-online). Input problems (exit 2) are decided before a session starts.
+online, or the session stopped before it went out). Input problems (exit 2) are decided before a
+session starts.
 
 >>> from momentum.session.core import NotSent
 >>> report((NotSent(req_id=1, reason="no usable connection in time (maintenance)"),)).code
