@@ -366,3 +366,142 @@ def test_a_batch_orders_unreadable_time_is_named_by_its_path_in_the_batch() -> N
         "params.orders[1].expire_time: '2026-12-4T1:2:3Z'; use RFC 3339 to the second, such as "
         "2026-12-01T00:00:00Z"
     ]
+
+
+# --- what each kind of message is checked with, word for word -----------------------------------
+
+_AMEND: dict[str, Any] = {"order_id": "OUF4EM-FRGI2-MQMWZD", "order_qty": 1}
+_CANCEL: dict[str, Any] = {"method": "cancel_order", "params": {"cl_ord_id": ["a-1"]}}
+_REQ_ID = "req_id: '1099511627776'; use a whole number from -2147483648 to 2147483647"
+
+
+def amend_of(**params: Any) -> dict[str, Any]:
+    return {"method": "amend_order", "params": _AMEND | params}
+
+
+def test_a_deadline_outside_the_window_is_refused_without_calling_it_unreadable() -> None:
+    assert rendered(check(add(deadline=deadline(timedelta(hours=1))))) == [
+        "params.deadline: '2026-11-28T10:00:00.123Z'; use an RFC 3339 time from 500 ms to 60 s "
+        "after now, such as 2026-11-28T09:00:05.123Z (DEADLINE_MS re-stamps it when "
+        "momentum-send sends it)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "method"),
+    [
+        (add(), "add_order"),
+        (batch_of(add()["params"], add()["params"]), "batch_add"),
+        (_CANCEL, "cancel_order"),
+    ],
+)
+def test_side_and_symbol_beside_a_message_that_carries_its_own_are_refused(
+    message: dict[str, Any], method: str
+) -> None:
+    assert rendered(check(message, side="sell", symbol="BTC/USD")) == [
+        f"side: given for a {method}, which carries its own; use side only beside an amend_order",
+        f"symbol: given for a {method}, which carries its own; use symbol only beside an "
+        "amend_order",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "side"),
+    [({**add(), "req_id": 2**40}, None), ({**amend_of(), "req_id": 2**40}, "sell"),
+     ({**_CANCEL, "req_id": 2**40}, None)],
+)  # fmt: skip
+def test_the_envelopes_req_id_is_checked_and_keeps_its_name(
+    message: dict[str, Any], side: str | None
+) -> None:
+    assert rendered(check(message, side=side)) == [_REQ_ID]
+
+
+def test_a_batchs_req_id_is_checked_too() -> None:
+    batch = {**batch_of(add()["params"], add()["params"]), "req_id": 2**40}
+    assert rendered(check(batch)) == ["req_id: 1099511627776; use a signed 32-bit integer"]
+
+
+class TestBatchChecks:
+    def test_a_batch_without_validate_is_live_and_needs_allow_live(self) -> None:
+        batch = batch_of(add()["params"], add()["params"])
+        del batch["params"]["validate"]
+        found = check(batch, context(entry_max_notional=D("1000000")))
+        assert fields(found) == ["ALLOW_LIVE", "ALLOW_LIVE"]
+        assert check(batch) == ()
+
+    def test_a_batchs_own_deadline_is_checked_by_its_path(self) -> None:
+        batch = batch_of(add()["params"], add()["params"], deadline="x")
+        assert fields(check(batch)) == ["params.deadline"]
+
+
+class TestAmendChecks:
+    @pytest.mark.parametrize(
+        ("params", "problem"),
+        [
+            ({"trigger_price": -5}, "params.trigger_price: '-5'; use a positive finite decimal "
+             "with at most 18 decimals, below 10^16"),
+            ({"trigger_price": 150, "trigger_price_type": "pct"}, "params.trigger_price: '150'; "
+             "use a finite offset (pct strictly between -100 and 100)"),
+            ({"post_only": True}, "params.post_only: set without a new limit_price; use "
+             "post_only with a limit_price change"),
+            ({"display_qty": -1}, "params.display_qty: '-1'; use a positive finite decimal with "
+             "at most 18 decimals, below 10^16"),
+            ({"deadline": "x"}, "params.deadline: 'x' (not an RFC 3339 time); use an RFC 3339 "
+             "time from 500 ms to 60 s after now, such as 2026-11-28T09:00:05.123Z (DEADLINE_MS "
+             "re-stamps it when momentum-send sends it)"),
+        ],
+    )  # fmt: skip
+    def test_each_field_of_an_amend_is_checked_by_its_path(
+        self, params: dict[str, Any], problem: str
+    ) -> None:
+        assert rendered(check(amend_of(**params), side="sell")) == [problem]
+
+    def test_the_reference_price_beside_bounds_an_amend_without_a_price(self) -> None:
+        ctx = context(allow_live=True, entry_max_notional=D("10"))
+        found = check(amend_of(), ctx, side="buy", symbol="BTC/USD", ref_price=D("30000"))
+        assert rendered(found) == [
+            "ENTRY_MAX_NOTIONAL refused: 1 x 30000 = 30000 USD > cap 10 USD; raise "
+            "ENTRY_MAX_NOTIONAL to at least 30000, or lower the quantity or the price"
+        ]
+
+    def test_a_symbol_is_named_where_it_came_from(self) -> None:
+        ctx = context(allow_live=True, instruments="shipped")
+        unknown = (
+            "'XYZ/ABC' is not a pair in the instrument table; use a WS v2 symbol the table "
+            "knows; for another pair, give instrument data that has it"
+        )
+        own = check(amend_of(symbol="XYZ/ABC"), ctx, side="sell")
+        assert rendered(own) == [f"params.symbol: {unknown}"]
+        beside = check(amend_of(), ctx, side="sell", symbol="XYZ/ABC")
+        assert rendered(beside) == [f"symbol: {unknown}"]
+
+
+class TestCancelChecks:
+    def test_a_cancel_by_client_id_or_userref_alone_passes(self) -> None:
+        assert check(_CANCEL) == ()
+        assert check({"method": "cancel_order", "params": {"order_userref": [1]}}) == ()
+
+    def test_an_id_is_named_by_its_place_in_the_messages_list(self) -> None:
+        message = {"method": "cancel_order", "params": {"order_userref": [1, 2**40]}}
+        assert rendered(check(message)) == [
+            "params.order_userref[1]: '1099511627776'; use a signed 32-bit integer"
+        ]
+
+    def test_a_reference_price_beside_a_cancel_is_refused_word_for_word(self) -> None:
+        assert rendered(check(_CANCEL, ref_price=D("1"))) == [
+            "ref_price: given for a cancel_order; use ref_price beside an order or an amend"
+        ]
+
+
+class TestNamesOutsideTheMessage:
+    def test_a_missing_reference_price_keeps_its_own_name(self) -> None:
+        market = add(order_type="market", conditional={"order_type": "limit", "limit_price": 1})
+        del market["params"]["limit_price"]
+        assert fields(check(market)) == ["ref_price", "ENTRY_MAX_NOTIONAL"]
+
+    def test_a_bad_rate_keeps_its_own_name_with_its_currency(self) -> None:
+        ctx = context(**LIVE_WIDE, quote_rates={"EUR": D("-1")})
+        assert rendered(check(add(), ctx)) == [
+            "quote_rates[EUR]: '-1'; use a positive finite decimal with at most 18 decimals, "
+            "below 10^16"
+        ]
