@@ -476,7 +476,11 @@ class TestSnapshot:
         again, events = apply_snapshot(once, [first, second], adopt={"b"})
         order = again.get("L")
         assert order is not None
-        assert (order.cum_qty, order.traded_qty, order.exec_ids) == (D(1), D(1), {"T1", "T2"})
+        assert (order.cum_qty, order.traded_qty, order.exec_ids) == (
+            D(1),
+            D(1),
+            frozenset({"T1", "T2"}),
+        )
         assert events == (Missing(order_id="L", cl_ord_id="b", cum_qty=D(1), remaining=None),)
 
     def test_a_snapshot_entry_with_more_filled_than_the_trades_shown_is_resynced(self) -> None:
