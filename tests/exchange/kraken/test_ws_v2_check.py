@@ -505,3 +505,9 @@ class TestNamesOutsideTheMessage:
             "quote_rates[EUR]: '-1'; use a positive finite decimal with at most 18 decimals, "
             "below 10^16"
         ]
+
+
+def test_a_bad_side_beside_an_amend_keeps_its_own_name() -> None:
+    bad = ["side: 'up'; use buy or sell, or no side (held as a buy)"]
+    assert rendered(check(amend_of(limit_price=1), side="up", symbol="BTC/USD")) == bad
+    assert rendered(check(amend_of(limit_price=1, symbol="BTC/USD"), side="up")) == bad
