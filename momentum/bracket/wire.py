@@ -44,6 +44,7 @@ from momentum.session.core import (
     OrderUpdate,
     OutcomeUnknown,
     Output,
+    Resolved,
 )
 from momentum.session.orders import OrderBook
 
@@ -134,7 +135,8 @@ def _price(value: Decimal | None) -> Decimal:
 def event_of(output: Output, sent: Mapping[int, Sent], book: OrderBook) -> Event | None:
     """The machine event a session event means, if any. A connection loss is not one: the runner
     says `Reconnecting` and, once the snapshot is in, `reconciled(...)`; an unknown outcome from a
-    dropped connection is left to that reconciliation, one from a timeout is `Unknown`."""
+    dropped connection is left to that reconciliation, one from a timeout is `Unknown` (the runner
+    first gives the stream a grace to resolve it: an add the stream shows is `Answer(ok=True)`)."""
     match output:
         case Answered(req_id=req_id, answer=answer):
             what = sent.get(req_id)
@@ -154,6 +156,13 @@ def event_of(output: Output, sent: Mapping[int, Sent], book: OrderBook) -> Event
         case OutcomeUnknown(req_id=req_id, reason=reason, cause="timeout"):
             what = sent.get(req_id)
             return None if what is None else Unknown(cl_ord_id=what.cl_ord_id, reason=reason)
+        case Resolved(req_id=req_id, found="open" | "filled" | "done", order_id=order_id):
+            # no answer came, but the stream shows the order: placed (its fills come as their own
+            # events); an amend or cancel resolves as "unknown" and is left to the order's events
+            what = sent.get(req_id)
+            if what is None or what.kind != "place":
+                return None
+            return Answer(cl_ord_id=what.cl_ord_id, request="place", ok=True, order_id=order_id)
         case OrderUpdate(event=event):
             return _order_event(event, book)
         case _:

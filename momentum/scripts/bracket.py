@@ -105,6 +105,7 @@ from momentum.session.core import (
     Output,
     Ready,
     Refused,
+    Resolved,
     SessionConfig,
     StatusChanged,
     TokenRefused,
@@ -314,7 +315,13 @@ class _TickerLost(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
 
 
-Inbox = Output | Price | _Stop | _TickerLost
+class _Expired(msgspec.Struct, frozen=True, kw_only=True):
+    """A request without an answer that the stream has not resolved either, a grace later."""
+
+    req_id: int
+
+
+Inbox = Output | Price | _Stop | _TickerLost | _Expired
 Ending = Literal["flat", "alert"]
 
 
@@ -337,6 +344,7 @@ class Runner:
         self._sent: dict[int, Sent] = {}
         self._awaiting: dict[int, Sent] = {}
         self._missing: set[str] = set()
+        self._unresolved: dict[int, OutcomeUnknown] = {}
         self._paused = False
         self._ending: Ending | None = None
         self._entry_problems: tuple[OrderProblem, ...] = ()
@@ -447,18 +455,35 @@ class Runner:
                     said = reconciled(self._bracket, self._live.session.book, self._missing,
                                       pending)  # fmt: skip
                     self._missing.clear()
+                    self._unresolved.clear()  # the snapshot judged them: `said` holds them
                     await self._feed(said)
             case OrderUpdate(event=Missing(cl_ord_id=str() as cl_ord_id)):
                 self._missing.add(cl_ord_id)
+            case OutcomeUnknown(req_id=req_id, cause="timeout"):
+                # no answer in time: the stream may still show what became of it (a `Resolved`
+                # follows); only if nothing does within a grace is the machine told `Unknown`
+                self._note_outcome(item)
+                self._unresolved[req_id] = item
+                self._tasks.append(asyncio.create_task(self._expire(req_id)))
+            case _Expired(req_id=req_id) if req_id in self._unresolved:
+                event = event_of(self._unresolved.pop(req_id), self._sent, self._live.session.book)
+                if event is not None:
+                    await self._feed(event)
+            case Resolved(req_id=req_id) if req_id in self._unresolved:
+                self._unresolved.pop(req_id)
+                event = event_of(item, self._sent, self._live.session.book)
+                if event is not None:
+                    await self._feed(event)
             case Answered() | NotSent() | OutcomeUnknown():
                 self._note_outcome(item)
+                self._unresolved.pop(item.req_id, None)  # a late answer on the same connection
                 event = event_of(item, self._sent, self._live.session.book)
                 if event is not None:
                     await self._feed(event)
             case StatusChanged(system=system):
                 self._print(note("status", {"system": system}))
-            case _Stop():
-                pass  # the loop handles it
+            case _Stop() | _Expired() | Resolved():
+                pass  # the loop handles a stop; the rest was settled already
             case _:
                 event = event_of(item, self._sent, self._live.session.book)
                 if event is not None:
@@ -618,6 +643,10 @@ class Runner:
     async def _pump(self) -> None:
         async for output in self._live.events():
             await self._inbox.put(output)
+
+    async def _expire(self, req_id: int) -> None:
+        await asyncio.sleep(self._settings.answer_timeout)
+        await self._inbox.put(_Expired(req_id=req_id))
 
     async def _watch(self, interrupted: asyncio.Event) -> None:
         await interrupted.wait()

@@ -44,9 +44,12 @@ class AnswerLate(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class NoAnswer(msgspec.Struct, frozen=True, kw_only=True):
-    """Apply the next request of `method` but never answer it (its executions still stream)."""
+    """Apply the next request of `method` but never answer it (its executions still stream).
+    `applied=False`: the request is lost on the way: nothing happens, nothing answers, and the
+    connection stays up."""
 
     method: str
+    applied: bool = True
 
 
 class CloseConnection(msgspec.Struct, frozen=True, kw_only=True):

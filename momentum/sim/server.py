@@ -417,6 +417,8 @@ class Simulator:
         if isinstance(fault, DropConnection) and not fault.applied:
             connection.abort()
             return
+        if isinstance(fault, NoAnswer) and not fault.applied:
+            return  # lost on the way: the connection stays up
         replies = self._answer_private(connection, envelope, time_in)
         if isinstance(fault, DropConnection):
             connection.abort()

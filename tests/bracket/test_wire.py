@@ -30,7 +30,7 @@ from momentum.exchange.kraken.ws_v2_inbound import ExecutionReport, decode_frame
 from momentum.exchange.kraken.ws_v2_messages import encode
 from momentum.models.context import Context, Knobs
 from momentum.session import orders
-from momentum.session.core import Answered, NotSent, OrderUpdate, OutcomeUnknown
+from momentum.session.core import Answered, NotSent, OrderUpdate, OutcomeUnknown, Resolved
 from momentum.session.orders import OrderBook, apply
 
 D = Decimal
@@ -153,6 +153,25 @@ class TestEvents:
         lost = OutcomeUnknown(req_id=7, cl_ord_ids=(), reason="r", cause=cause)  # type: ignore[arg-type]  # every cause, the literal's three
         event = event_of(lost, self.SENT, OrderBook())
         assert event == (Unknown(cl_ord_id="mbabc123s1", reason="r") if unknown else None)
+
+    @pytest.mark.parametrize("found", ["open", "filled", "done"])
+    def test_an_add_the_stream_shows_is_placed_whatever_became_of_its_answer(
+        self, found: str
+    ) -> None:
+        resolved = Resolved(req_id=7, cl_ord_id="mbabc123s1", found=found, order_id="OS",  # type: ignore[arg-type]  # each found the literal has
+                            cum_qty=D(0))  # fmt: skip
+        assert event_of(resolved, self.SENT, OrderBook()) == Answer(
+            cl_ord_id="mbabc123s1", ok=True, order_id="OS"
+        )
+
+    @pytest.mark.parametrize(("req_id", "found"), [(7, "absent"), (7, "validate_only"),
+                                                   (8, "unknown"), (8, "open")])  # fmt: skip
+    def test_any_other_resolution_is_left_to_the_reconciliation(
+        self, req_id: int, found: str
+    ) -> None:
+        resolved = Resolved(req_id=req_id, cl_ord_id=None, found=found, order_id=None,  # type: ignore[arg-type]  # each found the literal has
+                            cum_qty=None)  # fmt: skip
+        assert event_of(resolved, self.SENT, OrderBook()) is None
 
     def test_a_fill_carries_the_orders_average_price(self) -> None:
         book, _ = apply(OrderBook(), ExecutionReport(order_id="O1", cl_ord_id="mbabc123e0",

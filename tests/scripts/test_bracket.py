@@ -700,11 +700,34 @@ def test_a_refused_entry_exits_4_with_nothing_open() -> None:
     drive(body)
 
 
-def test_a_stop_add_with_no_answer_is_an_alert_exit_5() -> None:
+def test_a_stop_add_with_no_answer_that_the_stream_shows_carries_on() -> None:
+    """No answer in time, but `executions` shows the stop resting: it is placed, never sent
+    again, and the bracket goes on to its end."""
+
     async def body() -> None:
         async with running(settings(answer_timeout=0.5)) as run:
             await resting_entry(run)
             run.sim.inject(NoAnswer(method="add_order"))
+            await run.sim.set_price(SYMBOL, ENTRY)
+            await run.answered(S1)  # told by the stream, not by an answer
+            assert run.sim.requests("add_order")[-1]["params"]["cl_ord_id"] == S1  # type: ignore[index]  # a decoded frame
+            await run.sim.set_price(SYMBOL, STOP_HIT)
+            assert await run.finish() == 0
+            run.assert_flat()
+            assert run.added() == [E0, S1]  # not sent again
+            assert not run.matching(event="alert")
+
+    drive(body)
+
+
+def test_a_stop_add_lost_on_the_way_is_an_alert_exit_5() -> None:
+    """No answer, and nothing in the stream a grace later: the outcome is unknown, a person must
+    look; it is not sent again."""
+
+    async def body() -> None:
+        async with running(settings(answer_timeout=0.5)) as run:
+            await resting_entry(run)
+            run.sim.inject(NoAnswer(method="add_order", applied=False))
             await run.sim.set_price(SYMBOL, ENTRY)
             assert await run.finish() == 5
             alert = run.lines()[-1]
@@ -714,6 +737,7 @@ def test_a_stop_add_with_no_answer_is_an_alert_exit_5() -> None:
             assert f"stop {S1}: sells 0.001 BTC/USD at 28410, limit 28400" in err
             assert "to do: check the open orders and the balance on Kraken" in err
             assert run.added() == [E0, S1]  # not sent again
+            assert run.sim.orders[next(iter(run.sim.orders))].cl_ord_id == E0  # no stop exists
 
     drive(body)
 

@@ -92,6 +92,23 @@ def test_an_unanswered_request_still_takes_effect() -> None:
     run(body)
 
 
+def test_a_request_lost_on_the_way_has_no_effect_and_no_answer() -> None:
+    async def body() -> None:
+        async with Simulator() as sim:
+            client, token = await trader(sim)
+            sim.inject(NoAnswer(method="add_order", applied=False))
+            with pytest.raises(TimeoutError):
+                await client.request(
+                    "add_order", limit(token, "buy", "0.001", "28000"), timeout=0.3
+                )
+            assert len(sim.orders) == 0
+            again = await client.request("add_order", limit(token, "buy", "0.001", "27000"))
+            assert again["success"] is True  # the connection is still up
+            await client.close()
+
+    run(body)
+
+
 @pytest.mark.parametrize("code", [1001, 1011, 1006])
 def test_a_close_fault_closes_private_connections_with_its_code(code: int) -> None:
     async def body() -> None:
