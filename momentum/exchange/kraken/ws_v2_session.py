@@ -80,7 +80,8 @@ class CancelAll(_Wire, frozen=True, kw_only=True, tag_field="method", tag="cance
     """`cancel_all` (docs.kraken.com/api/docs/websocket-v2/cancel_all): every open order,
     untriggered ones included."""
 
-    params: CancelAllParams = CancelAllParams()
+    # a factory, not a default value: omit_defaults would drop `params`, and the token with it
+    params: CancelAllParams = msgspec.field(default_factory=CancelAllParams)
     req_id: int | None = None
 
 
