@@ -164,3 +164,17 @@ def test_a_success_passes_the_guards_again(order: OrderIntent, ctx: Context) -> 
     decoded = decode(encode(message).unwrap()).unwrap()
     again = build_add_order(intent_of(decoded, ref_price=order.ref_price).unwrap(), ctx)
     assert again == Success(message)
+
+
+def test_a_trailing_limit_close_without_its_offset_type_reads_back_as_quote() -> None:
+    message = decode(
+        b'{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":1,'
+        b'"symbol":"BTC/USD","limit_price":100,"conditional":{"order_type":"trailing-stop-limit",'
+        b'"trigger_price":2,"trigger_price_type":"pct","limit_price":-1}}}'
+    ).unwrap()
+    assert intent_of(message).unwrap().close == TrailingStopLimitClose(
+        trigger_price=D("2"),
+        trigger_price_type="pct",
+        limit_price=D("-1"),
+        limit_price_type="quote",
+    )

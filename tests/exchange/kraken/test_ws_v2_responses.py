@@ -2,6 +2,7 @@
 
 import pytest
 
+from momentum.errors import InputInvalid
 from momentum.exchange.kraken.ws_v2_responses import (
     OrderAck,
     Placed,
@@ -99,3 +100,39 @@ def test_anything_else_is_a_problem_not_an_exception(data: bytes) -> None:
 )
 def test_error_strings_map_to_kinds(text: str, kind: str) -> None:
     assert error_kind(text) == kind
+
+
+def test_an_answer_that_is_not_one_is_refused_with_the_decoders_words() -> None:
+    assert decode_answer(b'{"method":"ping","success":true}').failure() == (
+        InputInvalid(
+            field="answer",
+            given="Invalid enum value 'ping' - at `$.method`",
+            accepted="a Kraken WS v2 trading answer",
+        ),
+    )
+
+
+def test_an_answer_keeps_its_method_and_both_times() -> None:
+    answer = decode_answer(DOC_SUCCESS).unwrap()
+    assert (answer.method, answer.time_in, answer.time_out) == (
+        "add_order",
+        "2023-09-21T14:15:07.197274Z",
+        "2023-09-21T14:15:07.205301Z",
+    )
+
+
+def test_a_refusal_without_a_text_is_rejected_with_an_empty_one() -> None:
+    outcome = decode_answer(b'{"method":"add_order","success":false}').unwrap().outcome
+    assert outcome == Rejected(kind=error_kind(""), text="")
+
+
+def test_a_success_without_a_result_placed_no_order_it_can_name() -> None:
+    answer = decode_answer(b'{"method":"cancel_order","success":true}').unwrap()
+    assert answer.outcome == Placed(orders=())
+
+
+def test_a_validated_batch_is_valid_not_placed() -> None:
+    data = b'{"method":"batch_add","success":true,"result":[{"order_id":""},{"order_id":""}]}'
+    assert decode_answer(data).unwrap().outcome == Validated(
+        orders=(OrderAck(order_id=""), OrderAck(order_id=""))
+    )
