@@ -655,12 +655,11 @@ def _tolerant(report: object) -> object:
         return report
     found: list[dict[str, str]] = []
     out = dict(report)
-    out.pop("unrecognized", None)  # ours, never the exchange's
     for name in ("triggers", "contingent"):
         if isinstance(inner := out.get(name), dict):
             out[name] = _known(inner, name + ".", found)
     out = _known(out, "", found)
-    out["unrecognized"] = found
+    out["unrecognized"] = found  # ours: an `unrecognized` the exchange sent is replaced
     return out
 
 
@@ -730,5 +729,5 @@ def _unsafe_number(value: object, path: str) -> str | None:
 
 def _masked(data: bytes | str) -> str:
     # errors="replace" also drops lone surrogates, which no later print could encode
-    raw = data.encode("utf-8", errors="replace") if isinstance(data, str) else data
-    return _TOKEN.sub(r'\1"***"', raw.decode("utf-8", errors="replace"))
+    raw = data.encode(errors="replace") if isinstance(data, str) else data  # UTF-8, the default
+    return _TOKEN.sub(r'\1"***"', raw.decode(errors="replace"))
