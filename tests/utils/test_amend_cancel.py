@@ -7,6 +7,7 @@ import pytest
 
 from momentum.exchange.kraken.ws_v2_requests import build_amend_order, build_cancel_order
 from momentum.models.intent import Amend, Cancel
+from momentum.utils.amend_cancel import amend_problems as input_problems
 from momentum.utils.safety import check_amend, check_cancel
 from tests.helpers import D, context, problems
 
@@ -159,3 +160,51 @@ class TestAmendAndCancelTexts:
         assert check_cancel(Cancel(order_userrefs=(2**31 - 1,)), ctx).unwrap()
         assert check_amend(Amend(order_id="O1", qty=D("1"), side="sell"), context(req_id=2**31 - 1,
                                                                        allow_live=True)).unwrap()  # fmt: skip
+
+
+class TestAmendWordForWord:
+    def test_a_quote_offset_must_be_finite_and_bounded_too(self) -> None:
+        for huge in ("1e20", "NaN"):
+            assert amend_problems(limit_price=D(huge), limit_price_type="quote") == [
+                f"limit_price: {str(D(huge))!r}; use a finite offset (pct strictly between -100 "
+                "and 100)"
+            ]
+
+    def test_the_reference_price_and_remaining_quantity_are_named(self) -> None:
+        amount = "use a positive finite decimal with at most 18 decimals, below 10^16"
+        assert amend_problems(ref_price=D("-1"), remaining_qty=D("-1")) == [
+            f"ref_price: '-1'; {amount}",
+            f"remaining_qty: '-1'; {amount}",
+        ]
+
+    def test_a_side_that_is_neither_is_refused(self) -> None:
+        amend = Amend(order_id="A", qty=D("1"), side="up")  # type: ignore[arg-type]
+        assert [p.render() for p in input_problems(amend, context())] == [
+            "side: 'up'; use buy or sell, or no side (held as a buy)"
+        ]
+
+    def test_a_symbol_is_checked_for_shape_without_a_table(self) -> None:
+        assert amend_problems(symbol="btcusd") == [
+            "symbol: 'btcusd'; use BASE/QUOTE in capitals, such as BTC/USD"
+        ]
+
+    def test_a_symbol_is_looked_up_with_a_table(self) -> None:
+        found = build_amend_order(
+            Amend(order_id="A", qty=D("1"), side="sell", symbol="XYZ/ABC"),
+            context(allow_live=True, instruments="shipped"),
+        )
+        assert problems(found) == [
+            "symbol: 'XYZ/ABC' is not a pair in the instrument table; use a WS v2 symbol the "
+            "table knows; for another pair, give instrument data that has it"
+        ]
+
+    def test_the_pairs_rules_wait_for_sound_amounts(self) -> None:
+        ctx = context(allow_live=True, instruments="shipped")
+        unsound = Amend(order_id="A", qty=D("-1"), side="sell", symbol="BTC/USD")
+        assert problems(build_amend_order(unsound, ctx)) == [
+            "qty: '-1'; use a positive finite decimal with at most 18 decimals, below 10^16"
+        ]
+        small = Amend(order_id="A", qty=D("0.000001"), side="sell", symbol="BTC/USD")
+        assert problems(build_amend_order(small, ctx)) == [
+            "qty: 0.000001 is below the BTC/USD minimum 0.00005; use a quantity of at least 0.00005"
+        ]

@@ -743,3 +743,20 @@ def test_a_malformed_frame_never_shows_a_token(secret: str, rest: object) -> Non
     decoded = decode_frame(frame)
     assert isinstance(decoded, Malformed)
     assert "SECRET-TOKEN-" not in decoded.text
+
+
+def test_a_subscription_ack_keeps_the_warnings_of_its_result() -> None:
+    frame = (
+        b'{"method":"subscribe","result":{"channel":"executions","warnings":["w"]},"success":true}'
+    )
+    ack = decode_frame(frame)
+    assert isinstance(ack, SubscribeAck)
+    assert (ack.channel, ack.warnings) == ("executions", ("w",))
+
+
+def test_text_with_a_lone_surrogate_is_shown_replaced_not_raised() -> None:
+    assert decode_frame("\ud800{") == Malformed(
+        text="?{",
+        problem="'utf-8' codec can't encode character '\\ud800' in position 0: surrogates not "
+        "allowed",
+    )
