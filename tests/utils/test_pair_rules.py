@@ -15,16 +15,35 @@ from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.models.context import Context
 from momentum.models.instrument import Instrument, PairStatus
 from momentum.models.intent import (
+    Amend,
+    Close,
+    IcebergOrder,
+    LimitClose,
     LimitOrder,
     MarketOrder,
     OrderIntent,
+    SpotOrder,
     StopLossClose,
     StopLossLimitClose,
     StopLossLimitOrder,
     StopLossOrder,
+    TakeProfitClose,
+    TakeProfitLimitOrder,
+    TakeProfitOrder,
+    TrailingStopClose,
+    TrailingStopLimitOrder,
+    TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.pair_rules import closest_symbols, snap, snap_order, snap_price, snap_qty
+from momentum.utils.pair_rules import (
+    Snapped,
+    amend_pair_problems,
+    closest_symbols,
+    snap,
+    snap_order,
+    snap_price,
+    snap_qty,
+)
 from tests.helpers import NOW, D, N, built, knobs
 
 PAIR = Instrument(
@@ -282,3 +301,160 @@ def test_an_order_that_passes_passes_again_after_a_json_round_trip(
     message = build_add_order(order, context).unwrap()
     decoded = decode(encode(message).unwrap()).unwrap()
     assert build_add_order(intent_of(decoded).unwrap(), context).unwrap() == message
+
+
+# --- symbols, snapping and amends, word for word ----------------------------------------------
+
+TABLE = {symbol: PAIR for symbol in ("BTC/USD", "BTC/USDT", "BTC/EUR", "ETH/USD", "ETH/BTC")}
+
+
+class TestClosestSymbols:
+    @pytest.mark.parametrize(
+        ("given_symbol", "known"),
+        [
+            ("btc-usd", "BTC/USD"), ("btc_usd", "BTC/USD"), ("btc usd", "BTC/USD"),
+            ("btc:usd", "BTC/USD"), ("xbt-usd", "BTC/USD"), ("eth-xbt", "ETH/BTC"),
+            ("eth-usd", "ETH/USD"), ("btcusd", "BTC/USD"), ("xbt-usd-t", "BTC/USDT"),
+        ],
+    )  # fmt: skip
+    def test_a_symbol_spelt_another_way_is_exactly_the_one_it_means(
+        self, given_symbol: str, known: str
+    ) -> None:
+        assert closest_symbols(given_symbol, TABLE) == [known]
+
+    def test_otherwise_up_to_three_half_alike_are_suggested_best_first(self) -> None:
+        assert closest_symbols("BT/US", TABLE) == ["BTC/USD", "BTC/USDT", "ETH/USD"]
+        assert closest_symbols("ZZZ/USD", {"BTC/USD": PAIR}) == ["BTC/USD"]  # 0.57 alike
+
+    def test_a_symbol_without_a_separator_is_compared_as_it_is(self) -> None:
+        assert closest_symbols("op", {"OP/USDT": PAIR}) == []  # 0.44 alike
+
+
+class TestSnapTexts:
+    def test_a_snapped_price_keeps_its_digits_in_plain_notation(self) -> None:
+        tens = msgspec.structs.replace(PAIR, price_increment=D("10"))
+        assert str(snap_price(D("28444"), tens, "down").unwrap()) == "28440"
+
+    def test_a_price_that_rounds_to_zero_is_refused_word_for_word(self) -> None:
+        assert [p.render() for p in snap_price(D("0.01"), PAIR, "down").failure()] == [
+            "price: 0.01 rounds down to 0; use a price of at least one tick (0.05)"
+        ]
+
+    def test_a_quantity_under_the_minimum_is_refused_word_for_word(self) -> None:
+        assert [p.render() for p in snap_qty(D("1.4"), PAIR, "down").failure()] == [
+            "qty: 1.4 rounds down to 1, under the ABC/EUR minimum 1.5; use a quantity of at least "
+            "1.5"
+        ]
+
+    def test_a_quantity_that_rounds_to_zero_is_refused_even_with_no_minimum(self) -> None:
+        no_minimum = msgspec.structs.replace(PAIR, qty_min=D("0"))
+        assert [p.given for p in snap_qty(D("0.2"), no_minimum, "down").failure()] == [
+            "0.2 rounds down to 0, under the ABC/EUR minimum 0"
+        ]
+
+    def test_a_change_says_what_was_rounded_to_what(self) -> None:
+        assert Snapped(field="limit_price", before=D("2.07"), after=D("2.05")).render_change() == (
+            "2.07 rounded to 2.05"
+        )
+
+
+_SELL: dict[str, Any] = {"symbol": "ABC/EUR", "side": "sell", "qty": D("2.2")}
+
+
+class TestSnapEveryOrder:
+    """Each order type's values rounded in the safe direction: a sell's up, its buy close's down."""
+
+    @pytest.mark.parametrize(
+        ("order", "snapped", "changes"),
+        [
+            (MarketOrder(**_SELL), MarketOrder(**_SELL | {"qty": D("2")}),
+             [("qty", "2.2", "2")]),
+            (StopLossOrder(**_SELL, trigger=Trigger(price=D("1.93"))),
+             StopLossOrder(**_SELL | {"qty": D("2")}, trigger=Trigger(price=D("1.95"))),
+             [("qty", "2.2", "2"), ("trigger.price", "1.93", "1.95")]),
+            (TakeProfitOrder(**_SELL, trigger=Trigger(price=D("2.11"))),
+             TakeProfitOrder(**_SELL | {"qty": D("2")}, trigger=Trigger(price=D("2.15"))),
+             [("qty", "2.2", "2"), ("trigger.price", "2.11", "2.15")]),
+            (StopLossLimitOrder(**_SELL, trigger=Trigger(price=D("1.93")), limit_price=D("1.91")),
+             StopLossLimitOrder(**_SELL | {"qty": D("2")}, trigger=Trigger(price=D("1.95")),
+                                limit_price=D("1.95")),
+             [("qty", "2.2", "2"), ("trigger.price", "1.93", "1.95"),
+              ("limit_price", "1.91", "1.95")]),
+            (TakeProfitLimitOrder(**_SELL, trigger=Trigger(price=D("2.11"))),
+             TakeProfitLimitOrder(**_SELL | {"qty": D("2")}, trigger=Trigger(price=D("2.15"))),
+             [("qty", "2.2", "2"), ("trigger.price", "2.11", "2.15")]),
+            (IcebergOrder(**_SELL, limit_price=D("2.07"), display_qty=D("1")),
+             IcebergOrder(**_SELL | {"qty": D("2")}, limit_price=D("2.1"), display_qty=D("1")),
+             [("qty", "2.2", "2"), ("limit_price", "2.07", "2.1")]),
+            (TrailingStopOrder(**_SELL, trigger=Trigger(price=D("1.03"), price_type="quote")),
+             TrailingStopOrder(**_SELL | {"qty": D("2")},
+                               trigger=Trigger(price=D("1.03"), price_type="quote")),
+             [("qty", "2.2", "2")]),
+            (TrailingStopLimitOrder(**_SELL, trigger=Trigger(price=D("1"), price_type="pct"),
+                                    limit_price=D("-0.03")),
+             TrailingStopLimitOrder(**_SELL | {"qty": D("2")},
+                                    trigger=Trigger(price=D("1"), price_type="pct"),
+                                    limit_price=D("-0.03")),
+             [("qty", "2.2", "2")]),
+        ],
+    )  # fmt: skip
+    def test_each_order_type(
+        self, order: SpotOrder, snapped: SpotOrder, changes: list[tuple[str, str, str]]
+    ) -> None:
+        result, made = snap_order(order, PAIR).unwrap()
+        assert result == snapped
+        assert [(c.field, str(c.before), str(c.after)) for c in made] == changes
+
+    @pytest.mark.parametrize("price_type", ["pct", "quote"])
+    def test_a_relative_trigger_is_an_offset_and_stays(self, price_type: Any) -> None:
+        order = StopLossOrder(**_SELL | {"qty": D("2")},
+                              trigger=Trigger(price=D("1.03"), price_type=price_type))  # fmt: skip
+        assert snap_order(order, PAIR).unwrap() == (order, ())
+
+    @pytest.mark.parametrize(
+        ("close", "snapped"),
+        [
+            (LimitClose(limit_price=D("2.07")), LimitClose(limit_price=D("2.05"))),
+            (StopLossClose(trigger_price=D("2.07")), StopLossClose(trigger_price=D("2.05"))),
+            (TakeProfitClose(trigger_price=D("2.07")), TakeProfitClose(trigger_price=D("2.05"))),
+            (StopLossLimitClose(trigger_price=D("2.07")),
+             StopLossLimitClose(trigger_price=D("2.05"))),
+            (StopLossClose(trigger_price=D("2.07"), trigger_price_type="pct"),
+             StopLossClose(trigger_price=D("2.07"), trigger_price_type="pct")),
+            (TrailingStopClose(trigger_price=D("1.03"), trigger_price_type="quote"),
+             TrailingStopClose(trigger_price=D("1.03"), trigger_price_type="quote")),
+        ],
+    )  # fmt: skip
+    def test_a_sells_close_is_a_buy_and_rounds_down_unless_it_is_an_offset(
+        self, close: Close, snapped: Close
+    ) -> None:
+        order = limit(side="sell", limit_price=D("2.1"), close=close)
+        assert snap_order(order, PAIR).unwrap()[0] == limit(
+            side="sell", limit_price=D("2.1"), close=snapped
+        )
+
+    def test_a_price_that_would_round_to_zero_is_refused_under_its_own_name(self) -> None:
+        assert snap_order(limit(limit_price=D("0.01")), PAIR).failure() == (
+            InputInvalid(
+                field="limit_price",
+                given="0.01 rounds down to 0",
+                accepted="a price of at least one tick (0.05)",
+            ),
+        )
+        order = StopLossOrder(**_SELL | {"side": "buy", "qty": D("2")},
+                              trigger=Trigger(price=D("0.01")))  # fmt: skip
+        assert [p.field for p in snap_order(order, PAIR).failure()] == ["trigger.price"]
+
+
+class TestAmendPair:
+    def test_an_amend_of_the_quantity_alone_meets_only_the_lot_rules(self) -> None:
+        assert list(amend_pair_problems(Amend(order_id="A", qty=D("2")), PAIR)) == []
+
+    def test_a_static_trigger_price_is_tick_checked_and_an_offset_is_not(self) -> None:
+        static = Amend(order_id="A", qty=D("2"), trigger_price=D("2.07"))
+        assert [p.render() for p in amend_pair_problems(static, PAIR)] == [
+            "trigger_price: 2.07 is not a multiple of the ABC/EUR tick 0.05; use a price on the "
+            "tick, nearest 2.05 or 2.10"
+        ]
+        offset = msgspec.structs.replace(static, trigger_price_type="pct")
+        assert list(amend_pair_problems(offset, PAIR)) == []
