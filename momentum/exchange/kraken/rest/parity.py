@@ -83,7 +83,7 @@ def ws_meaning(message: AddOrder, instruments: InstrumentTable) -> Meaning:
         "time in force": params.time_in_force or "gtc",
         "self-trade prevention": params.stp_type or "cancel_newest",
         "validate": "true" if params.validate is True else "false",
-        "deadline": "" if params.deadline is UNSET else params.deadline,
+        "deadline": "none" if params.deadline is UNSET else params.deadline,  # as REST says it
     }
     if isinstance(params, MarketParams) and params.cash_order_qty is not None:
         meaning["quantity"] = f"{_number(params.cash_order_qty)} in quote currency"

@@ -10,6 +10,7 @@ from returns.result import Success
 
 from momentum.exchange.kraken.rest.parity import parity
 from momentum.exchange.kraken.rest.render import RestAddOrder, build_rest_add_order
+from momentum.exchange.kraken.ws_v2_messages import decode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.models.context import Context
 from momentum.models.intent import LimitOrder, OrderIntent, StopLossClose
@@ -101,3 +102,19 @@ def test_a_difference_reads_in_the_users_words() -> None:
     assert parity(ws, RestAddOrder(fields=fields), TABLE).failure() == (
         "close price: WS 28410 (static), REST 28400 (static)",
     )
+
+
+# --- each side's plain meaning, word for word -------------------------------------------------
+
+_BARE_WS = (
+    b'{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":1,'
+    b'"symbol":"BTC/USD","limit_price":100}}'
+)
+_BARE_REST = RestAddOrder(
+    fields=(("ordertype", "limit"), ("type", "buy"), ("volume", "1"), ("pair", "BTC/USD"),
+            ("price", "100"))
+)  # fmt: skip
+
+
+def test_two_forms_that_leave_every_default_unsaid_agree() -> None:
+    assert parity(decode(_BARE_WS).unwrap(), _BARE_REST, {}) == Success(None)
