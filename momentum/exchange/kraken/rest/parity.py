@@ -53,7 +53,7 @@ def _priced(value: Decimal | str, kind: str) -> str:
     return f"{_number(value)} ({kind})"
 
 
-def _rest_priced(text: str, *, trailing: bool) -> str:
+def _rest_priced(text: str, *, trailing: bool = False) -> str:
     """REST's price grammar read back: `+150` quote, `-2%` pct, plain static."""
     pct = text.endswith("%")
     body = text.removesuffix("%")
@@ -128,7 +128,7 @@ def _ws_close(conditional: Conditional) -> Meaning:
     if isinstance(conditional, ConditionalLimit):
         close["close price"] = _priced(conditional.limit_price, "static")
         return close
-    price_type = getattr(conditional, "trigger_price_type", None) or "static"
+    price_type = conditional.trigger_price_type or "static"
     close["close price"] = _priced(conditional.trigger_price, price_type)
     if isinstance(conditional, ConditionalTrailingStopLimit):
         limit_type = conditional.limit_price_type
@@ -159,12 +159,12 @@ def rest_meaning(form: RestAddOrder) -> Meaning:
     meaning["quantity"] = f"{volume} in quote currency" if "viqc" in flags else volume
     price, price2 = get("price"), get("price2")
     if kind in ("limit", "iceberg") and price is not None:
-        meaning["limit"] = _rest_priced(price, trailing=False)
+        meaning["limit"] = _rest_priced(price)
     elif price is not None:
         meaning["trigger"] = _rest_priced(price, trailing=trailing)
         meaning["trigger reference"] = get("trigger") or "last"
     if price2 is not None:
-        meaning["limit"] = _rest_priced(price2, trailing=False)
+        meaning["limit"] = _rest_priced(price2)
     if get("displayvol") is not None:
         meaning["display quantity"] = _number(get("displayvol") or "?")
     named = []
@@ -190,7 +190,7 @@ def rest_meaning(form: RestAddOrder) -> Meaning:
         if close_price is not None:
             meaning["close price"] = _rest_priced(close_price, trailing=close_kind in _TRAILING)
         if close_price2 is not None:
-            meaning["close limit"] = _rest_priced(close_price2, trailing=False)
+            meaning["close limit"] = _rest_priced(close_price2)
     return meaning
 
 
