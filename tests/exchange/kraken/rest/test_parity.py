@@ -1,21 +1,28 @@
 """WS and REST forms of one intent agree (rest/parity.py); a changed field of either is caught."""
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import msgspec
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from returns.result import Success
 
-from momentum.exchange.kraken.rest.parity import parity
+from momentum.exchange.kraken.rest.parity import parity, rest_meaning, ws_meaning
 from momentum.exchange.kraken.rest.render import RestAddOrder, build_rest_add_order
 from momentum.exchange.kraken.ws_v2_messages import decode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.models.context import Context
-from momentum.models.intent import LimitOrder, OrderIntent, StopLossClose
+from momentum.models.intent import (
+    LimitOrder,
+    OrderIntent,
+    StopLossClose,
+    TrailingStopLimitClose,
+)
 from tests.exchange.kraken.rest.test_render import _FILTERED, _NUMBERS, LOOSE, TABLE, ctx, form
-from tests.helpers import D
+from tests.helpers import NOW, D
 from tests.strategies import plausible_contexts, plausible_intents
 
 
@@ -118,3 +125,110 @@ _BARE_REST = RestAddOrder(
 
 def test_two_forms_that_leave_every_default_unsaid_agree() -> None:
     assert parity(decode(_BARE_WS).unwrap(), _BARE_REST, {}) == Success(None)
+
+
+_WHOLE = NOW.replace(microsecond=0)
+_RICH = LimitOrder(
+    symbol="BTC/USD", side="buy", qty=D("0.001"), limit_price=D("28440"), post_only=True,
+    fee_preference="quote", time_in_force="gtd", expire_time=_WHOLE + timedelta(hours=1),
+    effective_time=_WHOLE + timedelta(minutes=1), order_userref=7,
+    close=TrailingStopLimitClose(trigger_price=D("1"), trigger_price_type="pct",
+                                 limit_price=D("-0.5")),
+)  # fmt: skip
+
+
+def test_both_forms_of_a_rich_order_say_the_same_plain_fields() -> None:
+    expected = {
+        "order type": "limit", "side": "buy", "pair": "XBTUSD", "time in force": "gtd",
+        "self-trade prevention": "cancel_newest", "validate": "true",
+        "deadline": "2026-11-28T09:00:05.123Z", "quantity": "0.001", "limit": "28440 (static)",
+        "flags": "post-only, fee in quote", "start": "1795856460", "expiry": "1795860000",
+        "userref": "7", "close type": "trailing-stop-limit", "close price": "1 (pct)",
+        "close limit": "-0.5 (quote)",
+    }  # fmt: skip
+    assert ws_meaning(build_add_order(_RICH, ctx()).unwrap(), TABLE) == expected
+    assert rest_meaning(form(_RICH)) == expected
+
+
+def test_what_a_ws_message_leaves_unsaid_reads_as_krakens_default() -> None:
+    message = decode(
+        b'{"method":"add_order","params":{"order_type":"trailing-stop-limit","side":"sell",'
+        b'"order_qty":1,"symbol":"ZZZ/USD","triggers":{"price":2},"limit_price":-1,'
+        b'"conditional":{"order_type":"trailing-stop-limit","trigger_price":3,'
+        b'"trigger_price_type":"quote","limit_price":-2}}}'
+    ).unwrap()
+    assert ws_meaning(message, TABLE) == {
+        "order type": "trailing-stop-limit", "side": "sell", "pair": "ZZZ/USD",
+        "time in force": "gtc", "self-trade prevention": "cancel_newest", "validate": "false",
+        "deadline": "none", "quantity": "1", "trigger": "2 (static)", "trigger reference": "last",
+        "limit": "-1 (quote)", "flags": "none", "close type": "trailing-stop-limit",
+        "close price": "3 (quote)", "close limit": "-2 (quote)",
+    }  # fmt: skip
+
+
+def test_a_cash_buy_reads_in_quote_currency_on_both_sides() -> None:
+    message = decode(
+        b'{"method":"add_order","params":{"order_type":"market","side":"buy","order_qty":1,'
+        b'"symbol":"BTC/USD","cash_order_qty":50.10}}'
+    ).unwrap()
+    assert ws_meaning(message, {})["quantity"] == "50.1 in quote currency"
+    viqc = RestAddOrder(fields=(("volume", "50.10"), ("oflags", "viqc")))
+    assert rest_meaning(viqc)["quantity"] == "50.1 in quote currency"
+
+
+def test_an_empty_rest_form_says_what_it_lacks() -> None:
+    assert rest_meaning(RestAddOrder(fields=())) == {
+        "order type": "?", "side": "?", "pair": "?", "time in force": "gtc",
+        "self-trade prevention": "cancel_newest", "validate": "false", "deadline": "none",
+        "quantity": "unreadable '?'", "flags": "none",
+    }  # fmt: skip
+
+
+def test_a_rest_form_says_every_field_it_sets() -> None:
+    fields = (
+        ("ordertype", "stop-loss-limit"), ("type", "sell"), ("volume", "2"), ("pair", "XBTUSD"),
+        ("price", "+150"), ("price2", "-2%"), ("trigger", "index"), ("timeinforce", "IOC"),
+        ("stptype", "cancel-both"), ("oflags", "fcib,post"), ("displayvol", "0.5"),
+        ("starttm", "1795856460"), ("expiretm", "1795860000"), ("cl_ord_id", "a-1"),
+        ("userref", "7"), ("validate", "true"), ("deadline", "d"),
+        ("close[ordertype]", "trailing-stop"), ("close[price]", "5"),
+    )  # fmt: skip
+    assert rest_meaning(RestAddOrder(fields=fields)) == {
+        "order type": "stop-loss-limit", "side": "sell", "pair": "XBTUSD",
+        "time in force": "ioc", "self-trade prevention": "cancel_both", "validate": "true",
+        "deadline": "d", "quantity": "2", "trigger": "150 (quote)", "trigger reference": "index",
+        "limit": "-2 (pct)", "display quantity": "0.5", "flags": "post-only, fee in base",
+        "start": "1795856460", "expiry": "1795860000", "cl_ord_id": "a-1", "userref": "7",
+        "close type": "trailing-stop",
+        "close price": "unreadable '5' (a relative price needs + or -)",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("price", "kind", "meaning"),
+    [
+        ("+150", "stop-loss", "150 (quote)"),
+        ("-150", "stop-loss", "-150 (quote)"),
+        ("+2%", "stop-loss", "2 (pct)"),
+        ("-0", "stop-loss", "0 (quote)"),
+        ("150", "stop-loss", "150 (static)"),
+        ("2%", "stop-loss", "unreadable '2%' (a relative price needs + or -)"),
+        ("150", "trailing-stop", "unreadable '150' (a relative price needs + or -)"),
+        ("+x", "stop-loss", "unreadable 'x' (quote)"),
+        ("X5", "stop-loss", "unreadable 'X5' (static)"),
+        ("", "stop-loss", "unreadable '' (static)"),
+    ],
+)
+def test_the_rest_price_grammar_is_read_back(price: str, kind: str, meaning: str) -> None:
+    form_ = RestAddOrder(fields=(("ordertype", kind), ("price", price)))
+    assert rest_meaning(form_)["trigger"] == meaning
+
+
+def test_a_symbol_the_table_lacks_is_named_as_it_is() -> None:
+    message = decode(_BARE_WS.replace(b"BTC/USD", b"ZZZ/USD")).unwrap()
+    assert ws_meaning(message, TABLE)["pair"] == "ZZZ/USD"
+
+
+def test_a_client_order_id_is_compared_too() -> None:
+    order = msgspec.structs.replace(_RICH, order_userref=None, cl_ord_id="a-1")
+    assert ws_meaning(build_add_order(order, ctx()).unwrap(), TABLE)["cl_ord_id"] == "a-1"
