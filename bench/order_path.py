@@ -7,6 +7,10 @@ JSON bytes. Floor (a): the same message built as a plain dict and encoded with m
 checks). Floor (b): encoding an already-built message Struct. Reports median and spread (min to
 max of the per-repeat means) and the ratios to each floor.
 
+Rows without a mark run without pair rules (`Context(instruments="unchecked")`), as every case
+ran in the rounds before the library checked the shipped instrument table by default; rows
+marked `[shipped]` are the same orders under that default (tick, lot, minimums, status).
+
 Below the table, for the Step 3 OTO only: floor (c), the Decimal work no checked path can skip
 (parse the four amounts from text; for each, finite, positive and bounded; the close's limit
 against its trigger and its trigger against the entry; the notional against the cap), with no
@@ -22,13 +26,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 import msgspec
 
 from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.ws_v2_messages import encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
-from momentum.models.context import Context
+from momentum.models.context import Context, Knobs
 from momentum.models.intent import (
     LimitOrder,
     MarketOrder,
@@ -38,7 +43,6 @@ from momentum.models.intent import (
     Trigger,
     parse_amount,
 )
-from momentum.utils.env import Knobs
 
 NOW = datetime(2026, 11, 28, 9, 0, 0, 123000, tzinfo=UTC)
 KNOBS = Knobs(entry_max_notional=Decimal(100_000))
@@ -65,25 +69,37 @@ def take_profit() -> OrderIntent:
                                 trigger=Trigger(price=d("28600")), limit_price=d("28590"))  # fmt: skip
 
 
+OTO_DICT: dict[str, object] = {
+    "order_type": "limit", "side": "buy", "order_qty": Decimal("0.001"), "margin": False,
+    "time_in_force": "gtc", "stp_type": "cancel_newest", "symbol": "BTC/USD",
+    "validate": True, "deadline": "2026-11-28T09:00:05.123Z", "limit_price": Decimal("28440"),
+    "post_only": True, "conditional": {"order_type": "stop-loss-limit",
+    "trigger_price": Decimal("28410"), "limit_price": Decimal("28400")}}  # fmt: skip
+MARKET_DICT: dict[str, object] = {
+    "order_type": "market", "side": "buy", "order_qty": Decimal("0.001"), "margin": False,
+    "time_in_force": "gtc", "stp_type": "cancel_newest", "symbol": "BTC/USD",
+    "validate": True, "deadline": "2026-11-28T09:00:05.123Z"}  # fmt: skip
+TAKE_PROFIT_DICT: dict[str, object] = {
+    "order_type": "take-profit-limit", "side": "sell", "order_qty": Decimal("0.001"),
+    "margin": False, "time_in_force": "gtc", "stp_type": "cancel_newest",
+    "symbol": "BTC/USD", "validate": True, "deadline": "2026-11-28T09:00:05.123Z",
+    "triggers": {"reference": "last", "price": Decimal("28600"), "price_type": "static"},
+    "limit_price": Decimal("28590")}  # fmt: skip
+
+# The first three rows are the previous rounds' cases as they ran then: without pair rules
+# (the library's default was no table; it is now the shipped table, so "unchecked" says so).
+# The "[shipped]" rows are the same orders as the library now checks them by default.
+UNCHECKED = Context(knobs=KNOBS, now=NOW, instruments="unchecked")
+SHIPPED = Context(knobs=KNOBS, now=NOW)  # instruments="shipped", the default
 CASES: dict[str, tuple[Callable[[], OrderIntent], Context, dict[str, object]]] = {
-    "step3 OTO limit buy": (oto, Context(knobs=KNOBS, now=NOW), {
-        "order_type": "limit", "side": "buy", "order_qty": Decimal("0.001"), "margin": False,
-        "time_in_force": "gtc", "stp_type": "cancel_newest", "symbol": "BTC/USD",
-        "validate": True, "deadline": "2026-11-28T09:00:05.123Z", "limit_price": Decimal("28440"),
-        "post_only": True, "conditional": {"order_type": "stop-loss-limit",
-        "trigger_price": Decimal("28410"), "limit_price": Decimal("28400")}}),
-    "market buy with ref price": (market, Context(knobs=KNOBS, now=NOW), {
-        "order_type": "market", "side": "buy", "order_qty": Decimal("0.001"), "margin": False,
-        "time_in_force": "gtc", "stp_type": "cancel_newest", "symbol": "BTC/USD",
-        "validate": True, "deadline": "2026-11-28T09:00:05.123Z"}),
-    "standalone take-profit-limit sell": (take_profit, Context(knobs=KNOBS, now=NOW), {
-        "order_type": "take-profit-limit", "side": "sell", "order_qty": Decimal("0.001"),
-        "margin": False, "time_in_force": "gtc", "stp_type": "cancel_newest",
-        "symbol": "BTC/USD", "validate": True, "deadline": "2026-11-28T09:00:05.123Z",
-        "triggers": {"reference": "last", "price": Decimal("28600"), "price_type": "static"},
-        "limit_price": Decimal("28590")}),
+    "step3 OTO limit buy": (oto, UNCHECKED, OTO_DICT),
+    "market buy with ref price": (market, UNCHECKED, MARKET_DICT),
+    "standalone take-profit-limit sell": (take_profit, UNCHECKED, TAKE_PROFIT_DICT),
     "triggered order with instrument checks": (take_profit, Context(knobs=KNOBS, now=NOW,
-        instruments=TABLE), {}),
+        instruments=TABLE), TAKE_PROFIT_DICT),
+    "step3 OTO limit buy [shipped]": (oto, SHIPPED, OTO_DICT),
+    "market buy with ref price [shipped]": (market, SHIPPED, MARKET_DICT),
+    "standalone take-profit-limit sell [shipped]": (take_profit, SHIPPED, TAKE_PROFIT_DICT),
 }  # fmt: skip
 
 
@@ -121,11 +137,11 @@ def main() -> int:
     parser.add_argument("--number", type=int, default=2000)
     parser.add_argument("--json", default="bench/order_path.json")
     args = parser.parse_args()
-    rows = []
+    rows: list[dict[str, Any]] = []
     floor_a_of_step3 = None
     for name, (make, context, as_dict) in CASES.items():
         message = build_add_order(make(), context).unwrap()
-        literal = as_dict or CASES["standalone take-profit-limit sell"][2]
+        literal = as_dict
 
         def full(make: Callable[[], OrderIntent] = make, context: Context = context) -> object:
             return build_add_order_json(make(), context)
@@ -136,7 +152,7 @@ def main() -> int:
         path = timed(full, args.repeat, args.number)
         floor_a = timed(plain, args.repeat, args.number)
         floor_b = timed(partial(encode, message), args.repeat, args.number)
-        row = {
+        row: dict[str, Any] = {
             "case": name,
             "path_us": statistics.median(path),
             "path_spread_us": [min(path), max(path)],
@@ -148,13 +164,13 @@ def main() -> int:
         floor_a_of_step3 = floor_a_of_step3 or row["floor_a_us"]
         rows.append(row)
     print(
-        f"{'case':40} {'path us':>9} {'spread':>15} {'floor a':>8} {'floor b':>8} {'x a':>6} {'x b':>6}"
+        f"{'case':44} {'path us':>9} {'spread':>15} {'floor a':>8} {'floor b':>8} {'x a':>6} {'x b':>6}"
     )
     work = timed(decimal_work, args.repeat, args.number)
     floor_c = statistics.median(work)
     for row in rows:
         low, high = row["path_spread_us"]
-        print(f"{row['case']:40} {row['path_us']:9.2f} {low:7.2f}-{high:<7.2f} "
+        print(f"{row['case']:44} {row['path_us']:9.2f} {low:7.2f}-{high:<7.2f} "
               f"{row['floor_a_us']:8.2f} {row['floor_b_us']:8.2f} {row['ratio_a']:6.1f} {row['ratio_b']:6.1f}")  # fmt: skip
     assert floor_a_of_step3 is not None
     print(f"floor (c), the Step 3 OTO's Decimal checks alone: {floor_c:.2f} us = "
