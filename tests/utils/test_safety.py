@@ -36,6 +36,7 @@ from momentum.models.intent import (
     TakeProfitClose,
     TakeProfitLimitClose,
     TakeProfitLimitOrder,
+    TakeProfitOrder,
     TrailingStopClose,
     TrailingStopLimitClose,
     TrailingStopLimitOrder,
@@ -776,3 +777,149 @@ def test_a_valid_oto_limit_buy_always_succeeds(
         < datetime.strptime(deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         <= now + timedelta(seconds=5)
     )
+
+
+# --- a batch's and a bracket's refusals word for word, and what each leg is judged with -------
+
+
+def rendered(result: Any) -> list[str]:
+    return [problem.render() for problem in result.failure()]
+
+
+class TestBatchRefusals:
+    def test_a_batch_of_one_order_is_refused_word_for_word(self) -> None:
+        assert rendered(check_batch([buy("0.0001", "28000")], context())) == [
+            "orders: 1 orders; use 2 to 15 orders"
+        ]
+
+    def test_a_batch_on_two_symbols_is_refused_word_for_word(self) -> None:
+        other = LimitOrder(symbol="ETH/USD", side="buy", qty=D("1"), limit_price=D("1"))
+        assert rendered(check_batch([buy("0.0001", "28000"), other], context())) == [
+            "orders: orders on 2 symbols; use one symbol per batch (batch_add takes one pair)"
+        ]
+
+    def test_fok_in_a_batch_is_refused_word_for_word(self) -> None:
+        orders = [buy("0.0001", "28000", time_in_force="fok"), buy("0.0001", "28000")]
+        assert rendered(check_batch(orders, context())) == [
+            "orders[0].time_in_force: 'fok', which batch_add does not list; use gtc, gtd or ioc "
+            "in a batch (send a fok order on its own)"
+        ]
+
+    def test_a_bad_req_id_is_refused_once_for_the_batch(self) -> None:
+        orders = [buy("0.0001", "28000"), buy("0.0001", "28000")]
+        assert rendered(check_batch(orders, context(req_id=2**40))) == [
+            "req_id: 1099511627776; use a signed 32-bit integer"
+        ]
+
+    def test_a_guard_refusal_names_the_order_it_refuses(self) -> None:
+        orders = [buy("0.0001", "28000"), buy("0.0001", "28000")]
+        live = (
+            "a live order (validate=false) was asked for and ALLOW_LIVE=0; set ALLOW_LIVE=1 to "
+            "allow live orders, or ask for validation only (validate)"
+        )
+        assert rendered(check_batch(orders, context(live=True))) == [
+            f"ALLOW_LIVE refused: orders[{index}]: {live}" for index in (0, 1)
+        ]
+
+    def test_something_that_is_not_an_order_is_refused_and_the_rest_still_checked(self) -> None:
+        orders: list[Any] = [None, buy("0.0001", "28000", time_in_force="fok")]
+        assert rendered(check_batch(orders, context())) == [
+            "orders: orders on 2 symbols; use one symbol per batch (batch_add takes one pair)",
+            "orders[0].order: 'None'; use one of the order intents of momentum.models.intent",
+            "orders[1].time_in_force: 'fok', which batch_add does not list; use gtc, gtd or ioc "
+            "in a batch (send a fok order on its own)",
+        ]
+
+    def test_the_total_waits_until_every_order_is_sound(self) -> None:
+        orders = [buy("-1", "28000"), buy("0.0002", "30000"), buy("0.0002", "30000")]
+        assert rendered(check_batch(orders, context(**CAP_10))) == [
+            "orders[0].qty: '-1'; use a positive finite decimal with at most 18 decimals, below "
+            "10^16"
+        ]
+
+    def test_a_malformed_cl_ord_id_twice_is_refused_for_its_form_not_as_a_repeat(self) -> None:
+        orders = [buy("0.0001", "28000", cl_ord_id="bad id!")] * 2
+        form = (
+            "'bad id!'; use a UUID (36 chars with dashes, or 32 hex) or 1 to 18 of A-Z a-z 0-9 _ -"
+        )
+        assert rendered(check_batch(orders, context())) == [
+            f"orders[{index}].cl_ord_id: {form}" for index in (0, 1)
+        ]
+
+    def test_limit_less_stop_buys_are_priced_with_the_knobs(self) -> None:
+        stop = StopLossLimitOrder(symbol="BTC/USD", side="buy", qty=D("0.0002"),
+                                  trigger=Trigger(price=D("30000")))  # fmt: skip
+        loose = context(abs_limit_required=False, **CAP_10)
+        assert refusals(check_batch([stop, stop], loose)) == [
+            "ENTRY_MAX_NOTIONAL refused: the batch's buy legs total 12 USD > cap 10 USD; raise "
+            "ENTRY_MAX_NOTIONAL to at least 12, or send fewer or smaller buys"
+        ]
+
+
+class TestLargestQuantity:
+    def test_a_price_under_one_still_has_a_largest_quantity(self) -> None:
+        doge = LimitOrder(symbol="DOGE/USD", side="buy", qty=D("100"), limit_price=D("0.5"))
+        (refusal,) = check_order(doge, context(**CAP_10)).failure()
+        assert isinstance(refusal, GuardRefused)
+        assert refusal.detail == Notional(
+            notional=D("50"), cap=D("10"), currency="USD", max_qty=D("20")
+        )
+
+    def test_cash_at_the_cap_leaves_the_quantity_to_shrink(self) -> None:
+        market = MarketOrder(symbol="BTC/USD", side="buy", qty=D("0.001"), cash_qty=D("10"),
+                             ref_price=D("28440"))  # fmt: skip
+        (refusal,) = check_order(market, context(**CAP_10)).failure()
+        assert isinstance(refusal, GuardRefused)
+        assert refusal.detail is not None
+        assert refusal.detail.max_qty == D("0.000351617440225035")
+
+
+class TestBracketLegs:
+    ENTRY = LimitOrder(symbol="BTC/USD", side="buy", qty=D("0.001"), limit_price=D("28440"))
+    STOP = StopLossClose(trigger_price=D("28000"))
+
+    def test_a_resting_take_profit_is_a_limit_sell_judged_from_the_entrys_price(self) -> None:
+        _, take = check_bracket(self.ENTRY, self.STOP, LimitClose(limit_price=D("29000")),
+                                context()).unwrap()  # fmt: skip
+        assert take == LimitOrder(symbol="BTC/USD", side="sell", qty=D("0.001"),
+                                  limit_price=D("29000"), ref_price=D("28440"))  # fmt: skip
+
+    def test_a_relative_take_profit_keeps_its_price_type(self) -> None:
+        relative = TakeProfitClose(trigger_price=D("2"), trigger_price_type="pct")
+        _, take = check_bracket(self.ENTRY, self.STOP, relative, context()).unwrap()
+        assert take == TakeProfitOrder(
+            symbol="BTC/USD", side="sell", qty=D("0.001"), ref_price=D("28440"),
+            trigger=Trigger(price=D("2"), price_type="pct"),
+        )  # fmt: skip
+
+    def test_the_take_profits_own_guard_refusal_is_not_renamed(self) -> None:
+        sell = LimitOrder(symbol="BTC/USD", side="sell", qty=D("0.001"), limit_price=D("28440"))
+        stop, take = StopLossClose(trigger_price=D("1")), TakeProfitClose(trigger_price=D("28000"))
+        assert refusals(check_bracket(sell, stop, take, context(**CAP_10))) == [
+            "ENTRY_MAX_NOTIONAL refused: 0.001 x 28000 = 28 USD > cap 10 USD; raise "
+            "ENTRY_MAX_NOTIONAL to at least 28, or lower the quantity or the price",
+            "ENTRY_MAX_NOTIONAL refused: the bracket's buy legs total 28.001 USD > cap 10 USD; "
+            "raise ENTRY_MAX_NOTIONAL to at least 28.001, or send fewer or smaller buys",
+        ]
+
+    def test_something_that_is_not_an_entry_is_refused_not_raised(self) -> None:
+        entry: Any = None
+        assert rendered(check_bracket(entry, self.STOP, TakeProfitClose(trigger_price=D("1")),
+                                      context())) == [
+            "order: 'None'; use one of the order intents of momentum.models.intent"
+        ]  # fmt: skip
+
+    def test_the_total_waits_until_both_legs_are_sound(self) -> None:
+        sell = LimitOrder(symbol="BTC/USD", side="sell", qty=D("0.0002"), limit_price=D("30000"))
+        stop, take = StopLossClose(trigger_price=D("31000")), LimitClose(limit_price=D("1e16"))
+        assert refusals(check_bracket(sell, stop, take, context(**CAP_10))) == []
+
+    def test_limit_less_exits_are_priced_with_the_knobs(self) -> None:
+        sell = LimitOrder(symbol="BTC/USD", side="sell", qty=D("0.0002"), limit_price=D("30000"))
+        stop = StopLossLimitClose(trigger_price=D("31000"))
+        take = TakeProfitLimitClose(trigger_price=D("29000"))
+        loose = context(abs_limit_required=False, **CAP_10)
+        assert refusals(check_bracket(sell, stop, take, loose)) == [
+            "ENTRY_MAX_NOTIONAL refused: the bracket's buy legs total 12 USD > cap 10 USD; raise "
+            "ENTRY_MAX_NOTIONAL to at least 12, or send fewer or smaller buys"
+        ]
