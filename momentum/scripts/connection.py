@@ -166,21 +166,25 @@ class LiveSession:
         self._ws_url = ws_url
         now = _now()
         self._session: Session = start(config, now, _prefix())
-        self._inputs: asyncio.Queue[Input] = asyncio.Queue()
+        # one input at a time, in arrival order (the lock is fair), each with all it causes
+        self._lock = asyncio.Lock()
         self._events: asyncio.Queue[Output] = asyncio.Queue()
         self._outcomes: dict[int, list[Outcome]] = {}
-        self._changed = asyncio.Event()
-        self._refs: dict[int, asyncio.Future[Submitted | Refused]] = {}
+        self._waiters: dict[int, asyncio.Future[None]] = {}
+        self._refs: dict[int, Submitted | Refused] = {}
         self._next_ref = 1
         self._nonce = 0
         self._socket: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._loop_task: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._running = False
         self._background: set[asyncio.Task[None]] = set()
-        self._closing: set[asyncio.Task[None]] = set()  # sockets closing beside the loop
+        self._closing: set[asyncio.Task[None]] = set()  # sockets closing beside the session
 
     async def __aenter__(self) -> Self:
-        self._loop_task = asyncio.create_task(self._run())
+        self._running = True
+        self._rearm()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -194,31 +198,33 @@ class LiveSession:
     async def open(self) -> None:
         """Connect now, before any request, and subscribe to `executions`: a caller that must
         know the open orders first waits for `Ready` in `events()`, then reads `session.book`."""
-        await self._inputs.put(Open(now=_now()))
+        await self._feed(Open(now=_now()))
 
     async def submit(self, request: Outgoing, beside: Beside = _NOTHING) -> Submitted | Refused:
-        """Check and queue a request; `Refused` (nothing sent) or `Submitted` with its `req_id`."""
+        """Check and queue a request; `Refused` (nothing sent) or `Submitted` with its `req_id`.
+        A request that may go at once has gone when this returns."""
         ref = self._next_ref
         self._next_ref += 1
-        future: asyncio.Future[Submitted | Refused] = asyncio.get_running_loop().create_future()
-        self._refs[ref] = future
-        await self._inputs.put(Submit(ref=ref, request=request, beside=beside, now=_now()))
-        return await future
+        await self._feed(Submit(ref=ref, request=request, beside=beside, now=_now()))
+        return self._refs.pop(ref)  # the core answers every Submit with one of the two
 
     async def outcome(self, req_id: int, timeout: float) -> tuple[Outcome, ...]:
         """Every outcome event of a request until a final one (answered, resolved, not sent), or
         what there is when `timeout` seconds pass (an `OutcomeUnknown` that nothing resolved)."""
-        deadline = time.monotonic() + timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         while True:
             found = tuple(self._outcomes.get(req_id, ()))
             if any(not isinstance(event, OutcomeUnknown) for event in found):
                 return found
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if loop.time() >= deadline:
                 return found
-            self._changed.clear()
+            waiter = self._waiters.get(req_id)
+            if waiter is None or waiter.done():
+                waiter = self._waiters[req_id] = loop.create_future()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), left)
+                async with asyncio.timeout_at(deadline):  # no task per wait, only a timer
+                    await asyncio.shield(waiter)
 
     async def events(self) -> AsyncIterator[Output]:
         """Every command and event the core produced, in order."""
@@ -227,41 +233,55 @@ class LiveSession:
 
     async def close(self) -> None:
         """Stop the session: close the socket, stop reconnecting, end the tasks."""
-        if self._loop_task is None:
+        if not self._running:
             return
-        await self._inputs.put(Stop(now=_now()))
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._loop_task), 5)
+        self._running = False
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await self._feed(Stop(now=_now()))
+        if self._timer is not None:
+            self._timer.cancel()
         if self._closing:  # let the closing handshakes finish (each bounded by its timeout)
             await asyncio.wait(self._closing, timeout=_CLOSE_TIMEOUT + 1)
-        for task in (self._loop_task, self._reader, *self._background):
+        for task in (self._reader, *self._background):
             if task is not None:
                 task.cancel()
-        for task in (self._loop_task, self._reader, *self._background):
+        for task in (self._reader, *self._background):
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         if self._socket is not None:
             with contextlib.suppress(Exception):
                 await self._socket.close()
-        self._loop_task = None
 
-    # --- the loop -----------------------------------------------------------------------------
+    # --- feeding the core -------------------------------------------------------------------------
 
-    async def _run(self) -> None:
-        while True:
-            due = next_deadline(self._session)
-            wait = _IDLE if due is None else max(0.0, (due - _now()).total_seconds())
-            try:
-                event: Input = await asyncio.wait_for(self._inputs.get(), min(wait, _IDLE))
-            except TimeoutError:
-                event = Tick(now=_now())
-            stopping = isinstance(event, Stop)
+    async def _feed(self, event: Input) -> None:
+        """One input through the core, and everything it causes, before the next input."""
+        async with self._lock:
             self._session, outputs = step(self._session, event)
             for output in outputs:
                 await self._perform(output)
-            if stopping:
-                return
+        if self._running:
+            self._rearm()
+
+    def _rearm(self) -> None:
+        """A `Tick` at the core's next deadline (at least once a second): a timer, not a task."""
+        loop = asyncio.get_running_loop()
+        due = next_deadline(self._session)
+        wait = _IDLE if due is None else min(_IDLE, max(0.0, (due - _now()).total_seconds()))
+        when = loop.time() + wait
+        if self._timer is not None and self._timer_at is not None and self._timer_at <= when:
+            return  # an earlier tick is already due
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = loop.call_at(when, self._ticked)
+
+    def _ticked(self) -> None:
+        self._timer = self._timer_at = None
+        if self._running:
+            self._spawn(self._feed(Tick(now=_now())))
 
     async def _perform(self, output: Output) -> None:
         match output:
@@ -280,21 +300,15 @@ class LiveSession:
                     # timeout, and ticks, timeouts and submits must not wait with it
                     self._spawn(_close(socket, output.code, output.reason), self._closing)
             case Submitted() | Refused():
-                future = self._refs.pop(output.ref, None)
-                if future is not None and not future.done():
-                    future.set_result(output)
-                self._record(output)
-            case _:
-                self._record(output)
-        await self._events.put(output)
-
-    def _record(self, output: Output) -> None:
-        match output:
+                self._refs[output.ref] = output
             case Answered() | OutcomeUnknown() | Resolved() | NotSent():
                 self._outcomes.setdefault(output.req_id, []).append(output)
-                self._changed.set()
+                waiter = self._waiters.pop(output.req_id, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
             case _:
                 pass
+        self._events.put_nowait(output)
 
     def _spawn(self, work: Coroutine[object, object, None], *also: set[asyncio.Task[None]]) -> None:
         task = asyncio.create_task(work)
@@ -329,11 +343,9 @@ class LiveSession:
                 return
         match answer:
             case Success(grant):
-                await self._inputs.put(TokenMinted(grant=grant, now=_now()))
+                await self._feed(TokenMinted(grant=grant, now=_now()))
             case Failure(tuple() as problems):
-                await self._inputs.put(
-                    TokenFailed(problems=problems, jitter=random.random(), now=_now())
-                )
+                await self._feed(TokenFailed(problems=problems, jitter=random.random(), now=_now()))
 
     async def _open(self) -> None:
         try:
@@ -348,12 +360,12 @@ class LiveSession:
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as error:
             reason = f"could not connect ({type(error).__name__})"
-            await self._inputs.put(
+            await self._feed(
                 Disconnected(code=None, reason=reason, jitter=random.random(), now=_now())
             )
             return
         self._socket = socket
-        await self._inputs.put(Connected(now=_now()))
+        await self._feed(Connected(now=_now()))
         self._reader = asyncio.create_task(self._read(socket))
 
     async def _read(self, socket: ClientConnection) -> None:
@@ -361,14 +373,14 @@ class LiveSession:
         try:
             async for message in socket:
                 data = message if isinstance(message, bytes) else message.encode()
-                await self._inputs.put(Received(data=data, now=_now()))
+                await self._feed(Received(data=data, now=_now()))
         except ConnectionClosed as closed:
             code = closed.rcvd.code if closed.rcvd is not None else 1006
         else:
             code = socket.close_code
         if self._socket is socket:
             self._socket = None
-            await self._inputs.put(
+            await self._feed(
                 Disconnected(code=code, reason="closed", jitter=random.random(), now=_now())
             )
 

@@ -44,7 +44,7 @@ import msgspec
 
 from momentum.errors import GuardRefused, InputInvalid, OrderProblem
 from momentum.exchange.kraken.rest.auth import TokenGrant
-from momentum.exchange.kraken.ws_v2_check import Beside, check_message
+from momentum.exchange.kraken.ws_v2_check import Beside, check_message, check_request_message
 from momentum.exchange.kraken.ws_v2_inbound import (
     Answer,
     Executions,
@@ -133,6 +133,8 @@ Outgoing = Request | CancelAll | CancelAllOrdersAfter | Ping
 """What a caller may submit: an order request, a cancel-all, the dead man's switch, a ping."""
 
 _INT32_MAX: Final = 2**31 - 1
+# our own encoding read back with its types; no key twice can come from an encoder
+_REQUEST: Final = msgspec.json.Decoder(Request)
 _STALE_TOKEN: Final = ("EAPI:Invalid token", "ESession:Invalid session")
 _TRADING: Final = (AddOrder, BatchAdd, AmendOrder)  # adds and amends: only while online
 _EXACT: Final = DecimalContext(prec=60)  # whatever the caller's decimal context, never rounded
@@ -618,9 +620,13 @@ def check_request(
         case AddOrder() | BatchAdd() | AmendOrder() | CancelOrder():
             restamped = _restamped(request, context)
             encoded = encode(restamped)
-            if isinstance(encoded.value_or(None), bytes):
-                return check_message(encoded.unwrap(), context, beside)
-            return tuple(encoded.swap().value_or(()))
+            if not isinstance(data := encoded.value_or(None), bytes):
+                return tuple(encoded.swap().value_or(()))
+            try:  # read back with its types: what goes out is what is checked
+                read = _REQUEST.decode(data)
+            except msgspec.ValidationError:  # a Struct built with wrong types: every problem
+                return check_message(data, context, beside)
+            return check_request_message(read, context, beside)
         case CancelAll() | CancelAllOrdersAfter():
             if context.knobs.allow_live:
                 return ()

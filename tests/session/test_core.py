@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from momentum.exchange.kraken.rest.auth import TokenGrant
+from momentum.exchange.kraken.ws_v2_check import Beside
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, CancelOrder, CancelOrderParams
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
 from momentum.exchange.kraken.ws_v2_requests import build_batch_add
@@ -48,6 +49,7 @@ from momentum.session.core import (
     Tick,
     TokenFailed,
     TokenMinted,
+    check_request,
     next_deadline,
     start,
     step,
@@ -729,3 +731,21 @@ def test_no_add_is_ever_sent_twice_and_every_add_ends_known_or_reported_unknown(
         if isinstance(o, Answered | OutcomeUnknown | Resolved | NotSent)
     }  # fmt: skip
     assert submitted <= ended, "an add ended neither known nor reported unknown"
+
+
+class TestCheckRequest:
+    """A request is checked as it will go out: its own encoding, read back with its types."""
+
+    def test_a_clean_request_has_no_problem_and_a_guard_still_refuses(self) -> None:
+        assert check_request(add(), CONTEXT, Beside(), T0) == ()
+        closed = msgspec.structs.replace(CONTEXT, knobs=Knobs(entry_max_notional=Decimal("1000")))
+        (refusal,) = check_request(add(), closed, Beside(), T0)
+        assert getattr(refusal, "guard", None) == "ALLOW_LIVE"
+
+    def test_a_struct_built_with_wrong_types_is_refused_with_its_path(self) -> None:
+        message = add()
+        wrong = msgspec.structs.replace(
+            message, params=msgspec.structs.replace(message.params, order_qty=["0.001"])
+        )  # a caller ignoring its type checker: a list where a Decimal belongs
+        problems = check_request(wrong, CONTEXT, Beside(), T0)
+        assert any("$.params.order_qty" in str(problem) for problem in problems), problems

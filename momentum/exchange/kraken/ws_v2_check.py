@@ -39,6 +39,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     AmendOrder,
     BatchAdd,
     CancelOrder,
+    Request,
     read_request,
 )
 from momentum.exchange.kraken.ws_v2_payloads import deadline_text
@@ -46,7 +47,7 @@ from momentum.models.context import Context
 from momentum.models.intent import Amend, Cancel, OrderIntent, Side, parse_moment
 from momentum.utils.safety import check_amend, check_batch, check_cancel, check_order
 
-__all__ = ["Beside", "check_message", "deadline_problems"]
+__all__ = ["Beside", "check_message", "check_request_message", "deadline_problems"]
 
 
 class Beside(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,9 +77,18 @@ def check_message(
 ) -> tuple[OrderProblem, ...]:
     """Every problem of a request message; empty when it is clean."""
     request, problems = read_request(data)
+    if request is None:
+        return problems
+    return (*problems, *check_request_message(request, context, beside))
+
+
+def check_request_message(
+    request: Request, context: Context, beside: Beside = _NOTHING_BESIDE
+) -> tuple[OrderProblem, ...]:
+    """Every problem of a request already read (or built): what `check_message` says after the
+    message's form. A sender that encoded the request itself uses this on it, decoded again with
+    its types (an encoder writes no key twice, so the form has nothing more to say)."""
     match request:
-        case None:
-            return problems
         case AddOrder() as message:
             found = _check_add(message, context, beside)
         case BatchAdd() as batch:
@@ -89,7 +99,7 @@ def check_message(
             found = _check_cancel(cancel, context, beside)
         case _:
             assert_never(request)
-    return (*problems, *found)
+    return found
 
 
 def deadline_problems(
