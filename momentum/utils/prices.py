@@ -217,6 +217,6 @@ def amend_leg(amend: Amend) -> BuyLeg | None:
     ):
         if value is not None and price is None:
             price = trigger_level(Trigger(price=value, price_type=price_type), amend.ref_price)
-    if price is None and amend.limit_price is None and amend.trigger_price is None:
+    if price is None:  # no price of its own, or a relative one and no ref_price (then None)
         price = amend.ref_price
     return BuyLeg("amended order", amend.qty, price)

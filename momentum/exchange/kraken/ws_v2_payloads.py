@@ -51,7 +51,6 @@ from momentum.exchange.kraken.ws_v2_messages import (
     TrailingStopLimitParams,
     TrailingStopParams,
     Triggers,
-    encode,
     wire_number,
     with_token,
 )
@@ -113,9 +112,7 @@ def build_add_order_json(
     rendered = _rendered(order, context)
     if isinstance(rendered, tuple):
         return Failure(rendered)
-    encoded: Result[bytes, tuple[OrderProblem, ...]] = (
-        encode(rendered) if token is None else with_token(rendered, token)
-    )
+    encoded: Result[bytes, tuple[OrderProblem, ...]] = with_token(rendered, token)  # None: none
     return encoded
 
 
