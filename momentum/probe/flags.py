@@ -10,13 +10,15 @@ the field-to-flag map all come from the one table, `FLAGS`.
 "--sid: 'buy'; use a known flag (did you mean --side?)"
 """
 
+from __future__ import annotations  # the table's 50 `Final[Flag[...]]` are not evaluated
+
 import difflib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final, Generic, Literal, TypeVar, cast, get_args
 
+import msgspec
 from returns.result import Failure, Success
 
 from momentum.errors import InputInvalid, show
@@ -64,8 +66,7 @@ OrderType = Literal[
 RestForm = Literal["0", "1", "urlencoded"]
 
 
-@dataclass(frozen=True, slots=True)
-class Flag(Generic[T_co]):
+class Flag(msgspec.Struct, Generic[T_co], frozen=True):
     """One flag: its name, its help line, how its text becomes a `T` (or a problem naming it),
     the intent or context fields it sets, whether it also goes with `--check`, and whether every
     order needs it."""
