@@ -31,12 +31,8 @@ from momentum.errors import (
     gather,
     named,
 )
-from momentum.exchange.kraken.rest.parity import parity
-from momentum.exchange.kraken.rest.render import RestAddOrder, build_rest_add_order, urlencoded
-from momentum.exchange.kraken.ws_v2_check import Beside, check_message
 from momentum.exchange.kraken.ws_v2_messages import AddOrder, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order, build_add_order_json
-from momentum.exchange.kraken.ws_v2_requests import bracket_plan
 from momentum.models.context import Context, Knobs, pair_table
 from momentum.models.instrument import InstrumentTable
 from momentum.models.intent import (
@@ -107,6 +103,8 @@ def _build(
         if not isinstance(stop, StopLossClose | StopLossLimitClose):
             return Failure((InputInvalid(field="--sl", given="missing",
                                          accepted="--sl with --bracket 1"),))  # fmt: skip
+        from momentum.exchange.kraken.ws_v2_requests import bracket_plan  # noqa: PLC0415 -- only with --bracket 1
+
         plan = bracket_plan(msgspec.structs.replace(order, close=None), stop,
                             request.take_profit, context)  # fmt: skip
         return plan.bind(_both).map(
@@ -124,6 +122,13 @@ def _rest(
     order: OrderIntent, context: Context, form: Literal["json", "urlencoded"]
 ) -> Result[tuple[bytes, tuple[str, ...]], tuple[Problem, ...]]:
     """The REST form of the order, after checking it says what the WS v2 message says."""
+    from momentum.exchange.kraken.rest.parity import parity  # noqa: PLC0415 -- only with --rest
+    from momentum.exchange.kraken.rest.render import (  # noqa: PLC0415 -- only with --rest
+        RestAddOrder,
+        build_rest_add_order,
+        urlencoded,
+    )
+
     ws, rest = build_add_order(order, context), build_rest_add_order(order, context)
     match ws, rest:
         case Success(AddOrder() as message), Success(RestAddOrder() as fields):
@@ -190,6 +195,8 @@ def check_text(
     with what the flags say beside it."""
     match knobs, instruments:
         case Success(Knobs() as ok_knobs), Success(table):
+            from momentum.exchange.kraken.ws_v2_check import Beside, check_message  # noqa: PLC0415 -- only with --check
+
             context = Context(
                 knobs=ok_knobs,
                 now=now,
