@@ -17,6 +17,7 @@ from momentum.models.intent import (
     LimitOrder,
     MarketOrder,
     OrderIntent,
+    TrailingStopLimitClose,
     TrailingStopLimitOrder,
     TrailingStopOrder,
     Trigger,
@@ -170,3 +171,16 @@ def test_every_rest_enum_value_is_one_the_openapi_spec_allows(
 
 def test_now_is_only_the_test_clock() -> None:
     assert NOW.tzinfo is not None
+
+
+def test_a_trailing_limit_close_goes_out_as_its_two_offsets_a_zero_one_signed_plus() -> None:
+    close = TrailingStopLimitClose(trigger_price=D("1"), trigger_price_type="pct",
+                                   limit_price=D("0"))  # fmt: skip
+    order = LimitOrder(symbol="BTC/USD", side="buy", qty=D("0.001"), limit_price=D("28440"),
+                       close=close)  # fmt: skip
+    fields = dict(form(order).fields)
+    assert {key: fields[key] for key in ("close[ordertype]", "close[price]", "close[price2]")} == {
+        "close[ordertype]": "trailing-stop-limit",
+        "close[price]": "+1%",
+        "close[price2]": "+0",
+    }
