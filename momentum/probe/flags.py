@@ -12,7 +12,6 @@ the field-to-flag map all come from the one table, `FLAGS`.
 
 from __future__ import annotations  # the table's 50 `Final[Flag[...]]` are not evaluated
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -374,6 +373,8 @@ def tokenize(
                 value = argv[index]
                 index += 1
         if name not in known:
+            import difflib  # noqa: PLC0415 -- only for an unknown flag; keep the start-up light
+
             close = difflib.get_close_matches(
                 name.replace("-", "_"), [f.replace("-", "_") for f in known], n=1
             )

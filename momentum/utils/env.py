@@ -16,7 +16,6 @@ may sit). Only the exact path given is opened.
 "DEADLINE_MS (from environment): '250'; use a whole number of milliseconds from 500 to 60000 (the WS v2 deadline window)"
 """
 
-import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -228,6 +227,8 @@ def _checked_lines(path: Path, text: str) -> Result[str, KnobInvalid]:
     if not names:
         return Failure(_file_problem(path, "a file with no NAME=value line",
                                      "at least one knob, or no file at all (the defaults)"))  # fmt: skip
+    import difflib  # noqa: PLC0415 -- only when a knob file is read; keep the core import light
+
     for name in names:
         near = difflib.get_close_matches(name.upper(), KNOB_NAMES, cutoff=0.8)  # best first
         if near and name != near[0]:

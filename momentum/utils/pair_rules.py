@@ -19,7 +19,6 @@ no later); a result under the pair's minimum is refused, never sent.
 ['BTC/USD']
 """
 
-import difflib
 from collections.abc import Iterator
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Final, Literal, assert_never
@@ -91,6 +90,8 @@ def closest_symbols(symbol: str, table: InstrumentTable, n: int = 3) -> list[str
     squashed = {known.replace("/", ""): known for known in table}
     if normal.replace("/", "") in squashed:
         return [squashed[normal.replace("/", "")]]
+    import difflib  # noqa: PLC0415 -- only for a symbol the table lacks; keep the core import light
+
     return difflib.get_close_matches(normal, list(table), n=n, cutoff=0.5)
 
 
