@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from momentum.exchange.kraken.rest.auth import TokenGrant
@@ -640,7 +640,6 @@ ACTIONS = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=200)
 @given(ACTIONS, st.randoms(use_true_random=False))
 def test_no_add_is_ever_sent_twice_and_every_add_ends_known_or_reported_unknown(
     actions: list[str], rng: Any
