@@ -184,3 +184,23 @@ def test_a_trailing_limit_close_goes_out_as_its_two_offsets_a_zero_one_signed_pl
         "close[price]": "+1%",
         "close[price2]": "+0",
     }
+
+
+def test_everything_rest_cannot_carry_is_refused_at_once_word_for_word() -> None:
+    order = LimitOrder(symbol="BTC/USD", side="buy", qty=D("0.001"), limit_price=D("28000"),
+                       sender_sub_id="sub")  # fmt: skip
+    found = build_rest_add_order(order, ctx(deadline_ms=1999, default_tif="fok")).failure()
+    assert [p.render() for p in found] == [
+        "DEADLINE_MS: 1999 ms; use at least 2000 ms for REST (its window is now+2 s to now+60 s)",
+        "time_in_force: 'fok' on REST; use gtc, gtd or ioc for REST: Kraken's OpenAPI spec "
+        "(2025-09) lists no FOK for AddOrder; send a fok order over WS v2",
+        "sender_sub_id: set; use no sender_sub_id: REST AddOrder has no such field",
+    ]
+
+
+def test_a_pair_without_a_rest_name_is_refused_word_for_word() -> None:
+    order = LimitOrder(symbol="BTC/USD", side="buy", qty=D("0.001"), limit_price=D("28000"))
+    assert [p.render() for p in build_rest_add_order(order, context()).failure()] == [
+        "symbol: no REST pair name known for BTC/USD; use instrument data with the pair's REST "
+        "name (altname)"
+    ]
