@@ -1,7 +1,7 @@
 """The probe's wall time as a fresh process, beside the floor the mandated stack imposes.
 
     python bench/cold_start.py [--runs 20] [--before /tmp/before] [--bytecode cached|as-is]
-                               [--instructions] [--json bench/cold_start.json]
+                               [--instructions] [--tools] [--json bench/cold_start.json]
 
 Runs each command `--runs` times, round robin (so load that comes and goes on a shared VM falls
 on every command alike), and reports the median and spread: the probe on the Step 3
@@ -17,6 +17,9 @@ Bytecode: by default (`cached`) every command reads its modules' bytecode from o
 `PYTHONPYCACHEPREFIX`, written by a warm-up run of each command first, as an installed package
 is (pip compiles it); `as-is` keeps the environment's settings (a checkout under
 `PYTHONDONTWRITEBYTECODE=1` then compiles momentum from source on every start).
+
+`--tools` adds `momentum-send --help` and `momentum-bracket --help` (the shells that import
+asyncio and websockets) to the same round robin.
 
 `--instructions` also counts each command's instructions once under callgrind (after the
 warm-up, same bytecode cache): unlike the wall times, the count repeats whatever the load, so it
@@ -40,9 +43,13 @@ PROBE = "probe (step 3 standalone take-profit)"
 FLOOR = "import returns.result, msgspec"
 FLOOR_ENVIRONS = "import returns.result, msgspec, environs"
 PASS = "python -c pass"
+TOOLS = {
+    "momentum-send --help": ["-m", "momentum.scripts.send", "--help"],
+    "momentum-bracket --help": ["-m", "momentum.scripts.bracket", "--help"],
+}
 
 
-def commands(before: str | None) -> dict[str, tuple[list[str], str]]:
+def commands(before: str | None, tools: bool = False) -> dict[str, tuple[list[str], str]]:
     """Each command and the checkout first on its PYTHONPATH."""
     found = {
         PROBE: ([sys.executable, *PROBE_ARGS], REPO),
@@ -50,6 +57,10 @@ def commands(before: str | None) -> dict[str, tuple[list[str], str]]:
         FLOOR_ENVIRONS: ([sys.executable, "-c", FLOOR_ENVIRONS], REPO),
         PASS: ([sys.executable, "-c", "pass"], REPO),
     }
+    for name, args in TOOLS.items() if tools else ():
+        found[name] = ([sys.executable, *args], REPO)
+        if before is not None:
+            found[f"{name}, {before}"] = ([sys.executable, *args], os.path.abspath(before))
     if before is not None:
         found[f"{PROBE}, {before}"] = (
             [sys.executable, *PROBE_ARGS], os.path.abspath(before))  # fmt: skip
@@ -91,9 +102,10 @@ def main() -> int:
     parser.add_argument("--before", default=None)
     parser.add_argument("--bytecode", choices=["cached", "as-is"], default="cached")
     parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--tools", action="store_true")
     parser.add_argument("--json", default="bench/cold_start.json")
     args = parser.parse_args()
-    table = commands(args.before)
+    table = commands(args.before, args.tools)
     results: dict[str, list[float]] = {name: [] for name in table}
     with tempfile.TemporaryDirectory() as empty, tempfile.TemporaryDirectory() as cache:
         envs = {name: environment(checkout, cache if args.bytecode == "cached" else None)
@@ -114,10 +126,13 @@ def main() -> int:
             f"{name:60} median {medians[name]:7.1f} ms  spread {min(times):6.1f}-{max(times):6.1f} ms"
             + (f"  {counts[name] / 1e6:7.1f} M instructions" if counts else "")
         )
-    overhead = {name: medians[name] - medians[FLOOR] for name in medians if name.startswith(PROBE)}
+    overhead = {
+        name: medians[name] - medians[FLOOR] for name in medians if name.startswith((PROBE, *TOOLS))
+    }
     for name, value in overhead.items():
         more = f", {(counts[name] - counts[FLOOR]) / 1e6:+.1f} M instructions" if counts else ""
-        print(f"{'overhead: ' + name + ' - floor':60} {value:+7.1f} ms{more} (target +40 ms)")
+        target = " (target +40 ms)" if name.startswith(PROBE) else ""
+        print(f"{'overhead: ' + name + ' - floor':60} {value:+7.1f} ms{more}{target}")
     print(f"{'floor with environs - floor':60} {medians[FLOOR_ENVIRONS] - medians[FLOOR]:+7.1f} ms")
     with open(args.json, "w") as handle:
         json.dump({"runs": args.runs, "bytecode": args.bytecode, "median_ms": medians,
