@@ -85,13 +85,13 @@ def parse_amount(text: str, field: str) -> Result[Decimal, tuple[InputInvalid, .
     "--qty: 'nan'; use a decimal number such as 0.001 or 28440"
     """
     stripped = text.strip()
-    refused = (InputInvalid(field=field, given=show(text), accepted=AMOUNT_ACCEPTED),)
-    if _AMOUNT_TEXT.fullmatch(stripped) is None:
-        return Failure(refused)
-    try:
-        return Success(Decimal(stripped))
-    except InvalidOperation:  # unreachable for text the pattern admits; kept so nothing raises
-        return Failure(refused)
+    if _AMOUNT_TEXT.fullmatch(stripped) is not None:
+        try:
+            return Success(Decimal(stripped))
+        except InvalidOperation:  # unreachable for text the pattern admits; kept so nothing raises
+            pass
+    # built only here: the refusal (a repr and a Struct) costs more than parsing a good amount
+    return Failure((InputInvalid(field=field, given=show(text), accepted=AMOUNT_ACCEPTED),))
 
 
 # RFC 3339 date-time: every field two digits (four for the year), a T, an offset or Z -- RFC 3339
