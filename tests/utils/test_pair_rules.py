@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from momentum.errors import InputInvalid
+from momentum.errors import InputInvalid, OffGrid
 from momentum.exchange.kraken.read_back import intent_of
 from momentum.exchange.kraken.ws_v2_messages import decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
@@ -28,9 +28,11 @@ from momentum.models.intent import (
     StopLossLimitOrder,
     StopLossOrder,
     TakeProfitClose,
+    TakeProfitLimitClose,
     TakeProfitLimitOrder,
     TakeProfitOrder,
     TrailingStopClose,
+    TrailingStopLimitClose,
     TrailingStopLimitOrder,
     TrailingStopOrder,
     Trigger,
@@ -458,3 +460,90 @@ class TestAmendPair:
         ]
         offset = msgspec.structs.replace(static, trigger_price_type="pct")
         assert list(amend_pair_problems(offset, PAIR)) == []
+
+
+class TestCloseTicks:
+    """A close's prices on the tick, each under its own name; offsets as the exchange places them."""
+
+    @pytest.mark.parametrize(
+        ("close", "given"),
+        [
+            (TakeProfitClose(trigger_price=D("1.93")),
+             [("close.trigger_price", "1.93")]),
+            (TakeProfitClose(trigger_price=D("-1.23"), trigger_price_type="pct"), []),
+            (StopLossLimitClose(trigger_price=D("2.33"), limit_price=D("2.37")),
+             [("close.trigger_price", "2.33"), ("close.limit_price", "2.37")]),
+            (StopLossLimitClose(trigger_price=D("1.23"), trigger_price_type="pct",
+                                limit_price=D("2.37")),
+             [("close.limit_price", "2.37")]),
+            (TakeProfitLimitClose(trigger_price=D("1.93"), limit_price=D("1.97")),
+             [("close.trigger_price", "1.93"), ("close.limit_price", "1.97")]),
+            (TrailingStopClose(trigger_price=D("0.12"), trigger_price_type="quote"),
+             [("close.trigger_price", "0.12")]),
+            (TrailingStopClose(trigger_price=D("1.23"), trigger_price_type="pct"), []),
+            (TrailingStopLimitClose(trigger_price=D("0.12"), trigger_price_type="quote",
+                                    limit_price=D("0.07")),
+             [("close.trigger_price", "0.12"), ("close.limit_price", "0.07")]),
+            (TrailingStopLimitClose(trigger_price=D("0.15"), trigger_price_type="quote",
+                                    limit_price=D("0")), []),
+            (TrailingStopLimitClose(trigger_price=D("0.15"), trigger_price_type="quote",
+                                    limit_price=D("0.07"), limit_price_type="pct"), []),
+        ],
+    )  # fmt: skip
+    def test_each_close_of_a_sell(self, close: Close, given: list[tuple[str, str]]) -> None:
+        found = problems(limit(side="sell", limit_price=D("2.05"), close=close))
+        assert [(p.field, p.given) for p in found] == [
+            (field, f"{value} is not a multiple of the ABC/EUR tick 0.05") for field, value in given
+        ]
+
+    def test_a_limit_close_is_tick_checked_under_its_name(self) -> None:
+        found = problems(limit(side="sell", limit_price=D("2.05"),
+                               close=LimitClose(limit_price=D("1.93"))))  # fmt: skip
+        assert [(p.field, p.given) for p in found] == [
+            ("close.limit_price", "1.93 is not a multiple of the ABC/EUR tick 0.05")
+        ]
+
+    def test_a_sell_trailing_limit_offset_below_is_tick_checked_by_its_size(self) -> None:
+        close = TrailingStopLimitClose(trigger_price=D("0.15"), trigger_price_type="quote",
+                                       limit_price=D("-0.07"))  # fmt: skip
+        found = problems(limit(close=close))
+        assert [(p.field, p.given) for p in found] == [
+            ("close.limit_price", "0.07 is not a multiple of the ABC/EUR tick 0.05")
+        ]
+
+
+class TestOffsetTicks:
+    def test_a_quote_offset_off_the_tick_is_refused_with_the_steps_either_side(self) -> None:
+        order = StopLossOrder(symbol="ABC/EUR", side="sell", qty=D("2"),
+                              trigger=Trigger(price=D("-0.12"), price_type="quote"))  # fmt: skip
+        (problem,) = problems(order)
+        assert problem.render() == (
+            "trigger.price: -0.12 is not a multiple of the ABC/EUR tick 0.05; use a quote offset "
+            "in whole ticks"
+        )
+        assert problem.detail == OffGrid(
+            value=D("-0.12"), step=D("0.05"), below=D("-0.15"), above=D("-0.10")
+        )
+
+    def test_an_offset_under_one_tick_has_no_step_below(self) -> None:
+        order = StopLossOrder(symbol="ABC/EUR", side="buy", qty=D("2"),
+                              trigger=Trigger(price=D("0.03"), price_type="quote"))  # fmt: skip
+        (problem,) = problems(order)
+        assert problem.detail == OffGrid(
+            value=D("0.03"), step=D("0.05"), below=None, above=D("0.05")
+        )
+
+
+@pytest.mark.parametrize(
+    ("has_index", "known"), [(False, "has no index"), (None, "is not known to have an index")]
+)
+def test_an_index_trigger_is_refused_saying_what_is_known(
+    has_index: bool | None, known: str
+) -> None:
+    order = StopLossOrder(symbol="ABC/EUR", side="sell", qty=D("2"),
+                          trigger=Trigger(price=D("2"), reference="index"))  # fmt: skip
+    pair = msgspec.structs.replace(PAIR, has_index=has_index)
+    assert [p.render() for p in problems(order, ctx(pair))] == [
+        f"trigger.reference: 'index', and ABC/EUR {known}; use reference 'last' (Kraken answers "
+        "'Index unavailable')"
+    ]
