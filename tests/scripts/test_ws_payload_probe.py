@@ -688,6 +688,53 @@ class TestRobustness:
         assert capsys.readouterr().out == ""
 
 
+# --- cold start ---------------------------------------------------------------------------
+# The probe loads what its mode needs and no more (bench/cold_start.py times it): the REST forms
+# only with --rest, the --check reader only with --check, the bracket plan only with --bracket,
+# and never the parts of returns, dataclasses or difflib that a run without a suggestion skips.
+
+_NEVER = {"returns.methods", "returns.context", "returns.future", "dataclasses", "difflib"}
+_REST = {"momentum.exchange.kraken.rest.parity", "momentum.exchange.kraken.rest.render"}
+_CHECK = {"momentum.exchange.kraken.ws_v2_check"}
+_BRACKET = {"momentum.exchange.kraken.ws_v2_requests"}
+_BUY = ["--symbol", "BTC/USD", "--side", "buy", "--qty", "0.001", "--limit", "28440"]
+_MESSAGE = (
+    '{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":0.001,'
+    '"limit_price":28440,"symbol":"BTC/USD","validate":true}}'
+)
+_LOADED = (
+    "import sys\n"
+    "from momentum.scripts.ws_payload_probe import main\n"
+    "code = main(sys.argv[1:])\n"
+    "sys.stderr.write('\\nexit ' + str(code) + ' modules ' + ' '.join(sorted(sys.modules)))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "needed", "left_out"),
+    [
+        (_BUY, None, set(), _REST | _CHECK | _BRACKET),
+        ([*_BUY, "--rest", "1"], None, _REST, _CHECK | _BRACKET),
+        (["--check", "-"], _MESSAGE, _CHECK, _REST | _BRACKET),
+        ([*_BUY, "--sl", "28410", "--tp", "28600", "--bracket", "1"], None, _BRACKET,
+         _REST | _CHECK),
+    ],
+    ids=["order", "rest", "check", "bracket"],
+)  # fmt: skip
+def test_each_mode_loads_only_what_it_uses(
+    tmp_path: Path, args: list[str], stdin: str | None, needed: set[str], left_out: set[str]
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args], input=stdin, cwd=tmp_path,
+        env=_environment({"ENTRY_MAX_NOTIONAL": "1000"}), capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    code, word, *modules = run.stderr.rsplit("\nexit ", 1)[-1].split()
+    assert (code, word) == ("0", "modules"), run.stderr
+    assert needed <= set(modules)
+    assert set(modules) & (_NEVER | left_out) == set()
+
+
 # --- laws --------------------------------------------------------------------------------
 
 
