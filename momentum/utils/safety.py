@@ -42,6 +42,7 @@ from momentum.models.intent import (
     Cancel,
     LimitClose,
     LimitOrder,
+    MarketOrder,
     OrderIntent,
     SpotOrder,
     StopLossClose,
@@ -86,6 +87,11 @@ __all__ = [
 
 _SPOT_TYPES: Final = get_args(SpotOrder)
 _ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
+# isinstance against tuples made once: `A | B` in a call builds a new union on every order
+_NO_VALIDATE_MODE: Final = (Amend, Cancel)
+_LIMIT_PRIMARIES: Final = (StopLossLimitOrder, TakeProfitLimitOrder)
+_LIMIT_CLOSES: Final = (StopLossLimitClose, TakeProfitLimitClose)
 
 # --- the guards ---------------------------------------------------------------------------------
 
@@ -109,7 +115,33 @@ def entry_max_notional(request: SpotOrder | Amend, context: Context) -> GuardRef
             figures=f"held as a buy (amend_order carries no side): {refusal.figures}",
             remedy=f"{refusal.remedy}; or say the order is a sell (`side`)",
         )
+    if isinstance(request.symbol, str) and SYMBOL.fullmatch(request.symbol) is not None:
+        return _order_notional(request, context)
     return notional_refusal(buy_legs(request, context.knobs), request.symbol, context)
+
+
+def _order_notional(order: SpotOrder, context: Context) -> GuardRefused | None:
+    """`entry_max_notional` of an order whose symbol is BASE/QUOTE.
+
+    Most orders are one buy without a cash amount, priced in the cap's currency. For such a leg
+    `notional_refusal` sums 0 + qty x price (the sum rounds to the current decimal context, so
+    this does too), multiplies by no rate and compares with the cap: that is all this does for
+    it, without building the leg. Every other order, and every refusal, goes through
+    `notional_refusal`; tests/utils/test_safety.py holds the two to the same answer.
+    """
+    knobs = context.knobs
+    if (
+        order.side == "buy"
+        and (not isinstance(order, MarketOrder) or order.cash_qty is None)
+        and quote(order.symbol) == knobs.notional_ccy
+    ):
+        price = entry_price(order, knobs)
+        if (
+            price is not None
+            and _ZERO + _EXACT.multiply(order.qty, price) <= knobs.entry_max_notional
+        ):
+            return None
+    return notional_refusal(buy_legs(order, knobs), order.symbol, context)
 
 
 def one_position_only(order: SpotOrder, context: Context) -> GuardRefused | None:
@@ -132,11 +164,11 @@ def abs_limit_required(order: SpotOrder, context: Context) -> GuardRefused | Non
     if not context.knobs.abs_limit_required:
         return None
     missing, fields = [], []
-    if isinstance(order, StopLossLimitOrder | TakeProfitLimitOrder) and order.limit_price is None:
+    if isinstance(order, _LIMIT_PRIMARIES) and order.limit_price is None:
         missing.append(f"the {type_name(order)} order")
         fields.append("`limit_price`")
     close = order.close
-    if isinstance(close, StopLossLimitClose | TakeProfitLimitClose) and close.limit_price is None:
+    if isinstance(close, _LIMIT_CLOSES) and close.limit_price is None:
         missing.append(f"its {type_name(close)} close")
         fields.append("`close.limit_price`")
     if not missing:
@@ -154,24 +186,21 @@ def allow_live(request: SpotOrder | Amend | Cancel, context: Context) -> GuardRe
     (`validate=false`, asked for explicitly), and every amend and cancel (no validate mode)."""
     if context.knobs.allow_live:
         return None
-    match request:
-        case Amend() | Cancel():
-            kind = "amend_order" if isinstance(request, Amend) else "cancel_order"
-            return GuardRefused(
-                guard="ALLOW_LIVE",
-                figures=f"{kind} has no validate mode: it always acts on a live order, and "
-                "ALLOW_LIVE=0",
-                remedy="set ALLOW_LIVE=1 to build it",
-            )
-        case _ if not context.live:
-            return None
-        case _:
-            return GuardRefused(
-                guard="ALLOW_LIVE",
-                figures="a live order (validate=false) was asked for and ALLOW_LIVE=0",
-                remedy="set ALLOW_LIVE=1 to allow live orders, or ask for validation only "
-                "(`validate`)",
-            )
+    if isinstance(request, _NO_VALIDATE_MODE):
+        kind = "amend_order" if isinstance(request, Amend) else "cancel_order"
+        return GuardRefused(
+            guard="ALLOW_LIVE",
+            figures=f"{kind} has no validate mode: it always acts on a live order, and "
+            "ALLOW_LIVE=0",
+            remedy="set ALLOW_LIVE=1 to build it",
+        )
+    if not context.live:
+        return None
+    return GuardRefused(
+        guard="ALLOW_LIVE",
+        figures="a live order (validate=false) was asked for and ALLOW_LIVE=0",
+        remedy="set ALLOW_LIVE=1 to allow live orders, or ask for validation only (`validate`)",
+    )
 
 
 GUARDS: Final = (entry_max_notional, one_position_only, abs_limit_required, allow_live)
@@ -191,16 +220,18 @@ def notional_refusal(
     "bracket") several orders' together. `None` when their total is within the cap."""
     if not legs:
         return None
-    cap, currency = context.knobs.entry_max_notional, context.knobs.notional_ccy
+    prices: list[Decimal] = []
     for leg in legs:
         if leg.price is None:
             return _unknown(f"the {leg.name}'s price is unknown", context, _price_remedy(leg))
+        prices.append(leg.price)
     if symbol is None or SYMBOL.fullmatch(symbol) is None:
         what = "not given" if symbol is None else f"{show(symbol)}, which names no quote currency"
         remedy = "give the order's `symbol`, BASE/QUOTE such as BTC/USD"
         return _unknown(f"the {legs[0].name}'s pair is {what}", context, remedy)
+    cap, currency = context.knobs.entry_max_notional, context.knobs.notional_ccy
     priced_in = quote(symbol)
-    rate = Decimal(1) if priced_in == currency else context.quote_rates.get(priced_in)
+    rate = _ONE if priced_in == currency else context.quote_rates.get(priced_in)
     if rate is None:
         return GuardRefused(
             guard="ENTRY_MAX_NOTIONAL",
@@ -210,15 +241,13 @@ def notional_refusal(
             remedy=f"give what 1 {priced_in} is worth in {currency} (`quote_rates` {priced_in}=RATE); "
             f"a stablecoin is not {currency} unless its rate says so",
         )
-    products = [_EXACT.multiply(leg.qty, leg.price) for leg in legs if leg.price is not None]
-    in_quote = sum(
-        (
-            product if leg.cash is None else max(product, leg.cash)  # both held: see MarketOrder
-            for leg, product in zip(legs, products, strict=True)
-        ),
-        Decimal(0),
-    )
-    notional = _EXACT.multiply(in_quote, rate)
+    in_quote = _ZERO
+    for leg, price in zip(legs, prices, strict=True):
+        product = _EXACT.multiply(leg.qty, price)
+        in_quote += product if leg.cash is None else max(product, leg.cash)  # both: see MarketOrder
+    # In the cap's own currency the rate is 1, and x 1 would change no digit (a sum of bounded
+    # products has far fewer than _EXACT's 100): not paid for on every order.
+    notional = in_quote if priced_in == currency else _EXACT.multiply(in_quote, rate)
     if notional <= cap:
         return None
     worth = ""
@@ -228,7 +257,9 @@ def notional_refusal(
         figures = f"the {scope}'s buy legs total {text(in_quote)} {priced_in}{worth}"
         return _over(figures, notional, context, None, "send fewer or smaller buys")
     (leg,) = legs
-    figures = f"{text(leg.qty)} x {text(leg.price or _ZERO)} = {text(products[0])} {priced_in}"
+    (price,) = prices
+    product = _EXACT.multiply(leg.qty, price)
+    figures = f"{text(leg.qty)} x {text(price)} = {text(product)} {priced_in}"
     if leg.cash is not None:
         figures = (
             f"cash_qty {text(leg.cash)} {priced_in} and {figures}: {text(in_quote)} {priced_in}"
@@ -307,7 +338,7 @@ def _screen(order: OrderIntent, context: Context) -> tuple[tuple[OrderProblem, .
         return problems, False
     refused = [refusal for guard in _PRICE_FREE if (refusal := guard(order, context)) is not None]
     if sound and isinstance(order.symbol, str) and SYMBOL.fullmatch(order.symbol) is not None:
-        notional = entry_max_notional(order, context)
+        notional = _order_notional(order, context)
         if notional is not None:
             refused.insert(0, notional)
     return (*problems, *refused) if refused else problems, sound

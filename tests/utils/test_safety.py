@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from returns.result import Success
 
@@ -23,6 +23,7 @@ from momentum.exchange.kraken.ws_v2_requests import (
     build_cancel_order,
 )
 from momentum.models.context import Context, Knobs
+from momentum.models.intent import EXACT as _EXACT
 from momentum.models.intent import (
     Amend,
     Cancel,
@@ -43,6 +44,7 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
+from momentum.utils.prices import buy_legs
 from momentum.utils.safety import (
     abs_limit_required,
     allow_live,
@@ -51,11 +53,12 @@ from momentum.utils.safety import (
     check_bracket,
     check_order,
     entry_max_notional,
+    notional_refusal,
     one_position_only,
     screen_order,
 )
 from tests.helpers import NOW, D, N, built, context, limit, refused
-from tests.strategies import moments, prices, quantities
+from tests.strategies import moments, plausible_intents, prices, quantities
 
 CAP_10: dict[str, Any] = {"entry_max_notional": D("10")}
 
@@ -777,6 +780,97 @@ def test_a_valid_oto_limit_buy_always_succeeds(
         < datetime.strptime(deadline, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         <= now + timedelta(seconds=5)
     )
+
+
+# Amounts with all 18 decimals, so that qty x price has more digits than the decimal context
+# keeps and the sum in `notional_refusal` rounds: the shortcut must round the same way.
+long_amounts = st.decimals(
+    min_value=Decimal("1E-18"), max_value=Decimal("9999999999999999"), places=18
+)
+
+
+@given(
+    order=plausible_intents,
+    symbol=st.sampled_from(["BTC/USD", "ETH/EUR", "BTC/USDT", "btc/usd", "BTCUSD"]),
+    qty=st.none() | long_amounts,
+    price=st.none() | long_amounts,
+    cash=st.none() | prices | long_amounts,
+    currency=st.sampled_from(["USD", "EUR"]),
+    rates=st.sampled_from([{}, {"EUR": D("1")}, {"USD": D("0.9"), "USDT": D("1.0001")}]),
+    nudge=st.sampled_from([D("0"), D("1E-30"), D("-1E-30"), D("1E-9"), D("-1E-9"), D("1")]),
+)
+# a product whose sum rounds up past the cap; a pair quoted in another currency without a
+# rate; a cash amount over the cap beside a quantity within it; a sell whose buy close is over
+@example(
+    order=buy("1", "1"),
+    symbol="BTC/USD",
+    qty=D("0.123456789012345678"),
+    price=D("1234567.123456789012345678"),
+    cash=None,
+    currency="USD",
+    rates={},
+    nudge=D("0"),
+)
+@example(
+    order=buy("1", "1"),
+    symbol="ETH/EUR",
+    qty=None,
+    price=None,
+    cash=None,
+    currency="USD",
+    rates={},
+    nudge=D("0"),
+)
+@example(
+    order=MarketOrder(symbol="BTC/USD", side="buy", qty=D("1"), ref_price=D("1")),
+    symbol="BTC/USD",
+    qty=None,
+    price=None,
+    cash=D("2"),
+    currency="USD",
+    rates={},
+    nudge=D("0"),
+)
+@example(
+    order=LimitOrder(symbol="BTC/USD", side="sell", qty=D("1"), limit_price=D("1"),
+                     close=StopLossClose(trigger_price=D("2"))),
+    symbol="BTC/USD",
+    qty=None,
+    price=None,
+    cash=None,
+    currency="USD",
+    rates={},
+    nudge=D("-1E-9"),
+)  # fmt: skip
+def test_the_notional_shortcut_agrees_with_the_general_path(
+    *,
+    order: Any,
+    symbol: str,
+    qty: Decimal | None,
+    price: Decimal | None,
+    cash: Decimal | None,
+    currency: str,
+    rates: dict[str, Decimal],
+    nudge: Decimal,
+) -> None:
+    """`entry_max_notional` decides one buy priced in the cap's currency without building its
+    leg; for every order it answers exactly what `notional_refusal` over `buy_legs` answers,
+    at the cap, a hair either side of it, and where the sum rounds."""
+    changes: dict[str, Any] = {"symbol": symbol}
+    if qty is not None:
+        changes["qty"] = qty
+    if price is not None and isinstance(order, LimitOrder):
+        changes["limit_price"] = price
+    if isinstance(order, MarketOrder):
+        changes["cash_qty"] = cash
+    order = msgspec.structs.replace(order, **changes)
+    knobs = Knobs(notional_ccy=currency)
+    legs = buy_legs(order, knobs)
+    at = _EXACT.multiply(legs[0].qty, legs[0].price) if legs and legs[0].price else D("10")
+    cap = max(_EXACT.add(at, nudge), D("1E-30"))
+    ctx = Context(knobs=Knobs(entry_max_notional=cap, notional_ccy=currency), now=NOW,
+                  instruments="unchecked", quote_rates=rates)  # fmt: skip
+    assert entry_max_notional(order, ctx) == notional_refusal(legs, order.symbol, ctx)
 
 
 # --- a batch's and a bracket's refusals word for word, and what each leg is judged with -------
