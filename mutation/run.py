@@ -7,8 +7,9 @@ functions that changed and maps new tests incrementally), adds the mutmut settin
 copy's `pyproject.toml`, runs `mutmut run` with the `mutation` hypothesis profile, tries every
 survivor once more (tests may have been added since its verdict was cached), and writes the
 counts per module and every surviving mutant's name to `mutation/last_run.json`. Exits 1 if a
-module scores below `--floor` percent. Needs `mutmut` (`pip install mutmut==3.8.1`). A full run
-takes several hours on two cores.
+module scores below `--floor` percent, 2 if mutmut fails (its output is in the workdir's
+`mutmut.log`). Needs `mutmut` (`pip install mutmut==3.8.1`). A full run takes hours on two
+cores.
 
 The targets are every tracked `.py` file under `CORE`, so a new module is mutated without being
 named here. Tests left out (`LEFT_OUT`): the shells' end-to-end tests under `tests/scripts/` and
@@ -63,6 +64,20 @@ def statuses(mutmut: list[str], workdir: Path, env: dict[str, str]) -> list[tupl
     ]
 
 
+def mutate(command: list[str], workdir: Path, env: dict[str, str]) -> bool:
+    """Run mutmut, its output in `workdir/mutmut.log`; say so and show its end if it fails (a
+    failing clean test run, say), rather than record every mutant as not checked."""
+    log = workdir / "mutmut.log"
+    with log.open("w") as output:
+        done = subprocess.run(command, cwd=workdir, env=env, check=False, stdout=output,
+                              stderr=subprocess.STDOUT)  # fmt: skip
+    if done.returncode == 0:
+        return True
+    tail = log.read_text(errors="replace").splitlines()[-30:]
+    sys.stderr.write("\n".join([*tail, f"mutmut failed ({done.returncode}); all of it: {log}", ""]))
+    return False
+
+
 def copy_tracked(workdir: Path) -> None:
     files = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=True)
     for name in files.stdout.splitlines():
@@ -91,13 +106,13 @@ def main() -> int:
     copy_tracked(workdir)
     mutmut = [str(Path(sys.executable).with_name("mutmut"))]
     env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
-    subprocess.run([*mutmut, "run", "--max-children", str(args.children)], cwd=workdir, env=env,
-                   check=False, stdout=subprocess.DEVNULL)  # fmt: skip
+    run = [*mutmut, "run", "--max-children", str(args.children)]
+    if not mutate(run, workdir, env):
+        return 2
     # A verdict is cached per mutant; a survivor is tried again, since tests may have been added.
     again = [name for name, status in statuses(mutmut, workdir, env) if status in LOOSE]
-    if again:
-        subprocess.run([*mutmut, "run", "--max-children", str(args.children), *again],
-                       cwd=workdir, env=env, check=False, stdout=subprocess.DEVNULL)  # fmt: skip
+    if again and not mutate([*run, *again], workdir, env):
+        return 2
     modules = [module_of(path) for path in targets()]
     by_module: dict[str, dict[str, int]] = {module: {} for module in modules}
     survivors: dict[str, list[str]] = {}
