@@ -234,9 +234,10 @@ def cl_ord_id_problems(cl_ord_id: object, field: str) -> tuple[InputInvalid, ...
     )
 
 
-def _identity(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
+def _identity(
+    order: SpotOrder, context: Context, table: InstrumentTable | None
+) -> Iterator[InputInvalid]:
     """The fields that are not amounts: nothing here compares a price."""
-    table = _table(context)
     if table is None:
         yield from symbol_problems(order.symbol, "symbol")
     else:
@@ -271,30 +272,40 @@ def _identity(order: SpotOrder, context: Context) -> Iterator[InputInvalid]:
     yield from context_problems(context)
 
 
-def context_problems(context: Context) -> Iterator[InputInvalid]:
+def context_problems(context: Context) -> tuple[InputInvalid, ...]:
     """What the caller passes beside a request: its `req_id`, the open positions, the rates, and
     a table choice that agrees with `INSTRUMENTS_FILE`."""
+    found: list[InputInvalid] = []
     if context.req_id is not None and not int32(context.req_id):
-        yield InputInvalid(
-            field="req_id",
-            given=show(context.req_id),
-            accepted="a whole number from -2147483648 to 2147483647",
+        found.append(
+            InputInvalid(
+                field="req_id",
+                given=show(context.req_id),
+                accepted="a whole number from -2147483648 to 2147483647",
+            )
         )
     if not isinstance(context.exposure.open_positions, int) or context.exposure.open_positions < 0:
-        yield InputInvalid(
-            field="open_positions",
-            given=show(context.exposure.open_positions),
-            accepted="a whole number of open positions, 0 or more",
+        found.append(
+            InputInvalid(
+                field="open_positions",
+                given=show(context.exposure.open_positions),
+                accepted="a whole number of open positions, 0 or more",
+            )
         )
-    yield from rate_problems(context.quote_rates)
+    rates = context.quote_rates
+    if type(rates) is not dict or rates:  # a plain empty dict, the default, has nothing to check
+        found.extend(rate_problems(rates))
     if context.instruments == "shipped" and context.knobs.instruments_file is not None:
-        yield InputInvalid(
-            field="instruments",
-            given=f"the shipped table, while INSTRUMENTS_FILE names "
-            f"{show(context.knobs.instruments_file)}",
-            accepted="the table read from that file (load it once and pass it as instruments), "
-            "or instruments='unchecked' to check only the symbol's shape",
+        found.append(
+            InputInvalid(
+                field="instruments",
+                given=f"the shipped table, while INSTRUMENTS_FILE names "
+                f"{show(context.knobs.instruments_file)}",
+                accepted="the table read from that file (load it once and pass it as "
+                "instruments), or instruments='unchecked' to check only the symbol's shape",
+            )
         )
+    return tuple(found)
 
 
 def rate_problems(rates: object) -> Iterator[InputInvalid]:
@@ -759,12 +770,12 @@ def screen_input(order: OrderIntent, context: Context) -> tuple[tuple[InputInval
         given = "'settle-position', which settles a margin position"
         accepted = "a spot order type; momentum is spot only"
         return (InputInvalid(field="order_type", given=given, accepted=accepted),), False
+    table = _table(context)
     amounts = (*_amounts(order, context),)
-    fields = (*_identity(order, context), *_time_in_force(order, context))
+    fields = (*_identity(order, context, table), *_time_in_force(order, context))
     if amounts or order.side not in _SIDES:
         return (*fields, *amounts), False
     later = (*_primary_sanity(order, context), *_close(order, context))
-    table = _table(context)
     pair = None if table is None else table.get(order.symbol)
     if pair is not None:
         later = (*later, *pair_problems(order, pair, entry_price(order, context.knobs)))
