@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import msgspec
@@ -360,6 +361,27 @@ class TestIdentity:
             assert built(limit(), context(req_id=value))["req_id"] == N(str(value))
         else:
             assert fields_of(limit(), req_id=value) == ["req_id"]
+
+    @pytest.mark.parametrize("rates", [None, []])
+    def test_rates_that_are_not_a_mapping_are_refused_word_for_word(self, rates: object) -> None:
+        ctx = msgspec.structs.replace(context(), quote_rates=untyped(rates))
+        assert refused(limit(), ctx) == [
+            f"quote_rates: '{rates}'; use a mapping of currency to rate, such as {{'BTC': 90000}}"
+        ]
+
+    def test_rates_in_any_mapping_are_checked_and_an_empty_one_has_nothing_to_check(self) -> None:
+        empty = msgspec.structs.replace(context(), quote_rates=MappingProxyType({}))
+        assert check_input(limit(), empty) == Success(limit())
+        zero = msgspec.structs.replace(context(), quote_rates=MappingProxyType({"BTC": D("0")}))
+        assert refused(limit(), zero) == [
+            "quote_rates[BTC]: '0'; use a positive finite decimal with at most 18 decimals, "
+            "below 10^16"
+        ]
+
+    def test_a_rate_under_a_lower_case_code_is_refused_word_for_word(self) -> None:
+        assert refused(limit(), context(quote_rates={"btc": D("1")})) == [
+            "quote_rates: 'btc'; use currency codes in capitals, such as BTC"
+        ]
 
 
 class TestSymbolTexts:
