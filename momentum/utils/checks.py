@@ -295,7 +295,7 @@ def context_problems(context: Context) -> tuple[InputInvalid, ...]:
     rates = context.quote_rates
     if type(rates) is not dict or rates:  # a plain empty dict, the default, has nothing to check
         found.extend(rate_problems(rates))
-    if context.instruments == "shipped" and context.knobs.instruments_file is not None:
+    if _shipped_against_file(context):
         found.append(
             InputInvalid(
                 field="instruments",
@@ -322,8 +322,19 @@ def rate_problems(rates: object) -> Iterator[InputInvalid]:
             yield from amount_problems(rate, f"quote_rates[{currency}]")
 
 
+def _shipped_against_file(context: Context) -> bool:
+    """The shipped table chosen while `INSTRUMENTS_FILE` names another. A name is compared only
+    with a name: a table's == against a str is an abc check (`Mapping.__eq__`)."""
+    choice = context.instruments
+    return (
+        context.knobs.instruments_file is not None
+        and isinstance(choice, str)
+        and choice == "shipped"
+    )
+
+
 def _table(context: Context) -> InstrumentTable | None:
-    if context.instruments == "shipped" and context.knobs.instruments_file is not None:
+    if _shipped_against_file(context):
         return None  # refused by context_problems: no table is the right one to check against
     return pair_table(context)
 
