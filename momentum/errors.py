@@ -36,6 +36,7 @@ __all__ = [
     "gather",
     "named",
     "render",
+    "render_all",
     "show",
 ]
 
@@ -221,6 +222,17 @@ def render(problem: Problem) -> str:
             return problem.render()
         case _:
             assert_never(problem)
+
+
+def render_all(problems: Iterable[Problem]) -> str:
+    """Every problem, one line each for stderr, a problem given twice said once (the orders of
+    a bracket share a quantity, so its problem may come from each).
+
+    >>> twice = InputInvalid(field="--qty", given="0", accepted="more than 0")
+    >>> render_all([twice, twice])
+    '--qty: 0; use more than 0\\n'
+    """
+    return "".join(render(problem) + "\n" for problem in dict.fromkeys(problems))
 
 
 def exit_code(problems: Sequence[Problem]) -> int:

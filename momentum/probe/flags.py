@@ -35,6 +35,7 @@ from momentum.utils.env import ASSET_CODE
 
 __all__ = [
     "BRACKET_FLAGS",
+    "BRACKET_FLAG_OF",
     "CHECK_FLAGS",
     "FLAGS",
     "FLAG_OF",
@@ -300,6 +301,17 @@ BRACKET_FLAGS: Final[tuple[Flag[object], ...]] = (
     VALIDATE, SIM_PRICES, QUOTE_RATE, INSTRUMENTS, ENV_FILE, ANSWER_TIMEOUT,
 )  # fmt: skip
 """momentum-bracket's flags."""
+
+# problems of the pre-flight, by the order and field they are about, named after the flag
+BRACKET_FLAG_OF: Final[Mapping[str, str]] = {
+    "symbol": "--symbol", "entry.symbol": "--symbol", "qty": "--qty", "entry.qty": "--qty",
+    "limit_price": "--limit", "entry.limit_price": "--limit",
+    "stop.qty": "--qty", "stop.trigger.price": "--sl", "stop.limit_price": "--sl_limit",
+    "take.qty": "--qty", "take.trigger.price": "--tp", "take.limit_price": "--tp_limit",
+    "sl": "--sl", "tp_limit": "--tp_limit", "live": "--validate", "validate": "--validate 1",
+    "quote_rates": "--quote_rate",
+}  # fmt: skip
+"""momentum-bracket's problems by the order and field they are about, named after its flags."""
 
 FLAGS: Final[tuple[Flag[object], ...]] = (
     SYMBOL, SIDE, QTY, LIMIT, SL, SL_LIMIT, TP, TP_LIMIT, TIF, EXPIRE_TIME, POST_ONLY, VALIDATE,

@@ -3,10 +3,9 @@ REST for tokens and draws randomness; everything it decides is the pure core's
 (`momentum.session.core`), as h11's examples drive `h11.Connection`.
 
 `LiveSession` is the library's way to send: start it, submit requests, and read their outcomes
-and the session's events. `read_credentials` finds the API key and secret (process environment
-first, else `.env` in the current directory, read with environs: that explicit path only, no
-upward search, nothing interpolated). The key, the secret and the token are `Secret`s: they never
-appear in output, logs, errors or reprs.
+and the session's events. Its credentials come from `momentum.scripts.account`
+(`read_credentials`, re-exported here). The key, the secret and the token are `Secret`s: they
+never appear in output, logs, errors or reprs.
 
 docs.kraken.com/api/docs/rest-api/get-websockets-token, docs.kraken.com/api/docs/guides/spot-ws-intro
 """
@@ -17,13 +16,11 @@ import random
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Coroutine
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Final, Self
 
-import msgspec
-from returns.result import Failure, Result, Success
+from returns.result import Failure, Success
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
@@ -31,6 +28,12 @@ from momentum.errors import InputInvalid, show
 from momentum.exchange.kraken.rest.auth import decode_token_answer, token_request
 from momentum.exchange.kraken.ws_v2_check import Beside
 from momentum.models.secret import Secret
+from momentum.scripts.account import (
+    DEFAULT_REST_URL,
+    DEFAULT_WS_URL,
+    Credentials,
+    read_credentials,
+)
 from momentum.session.core import (
     Answered,
     CloseSocket,
@@ -70,11 +73,6 @@ __all__ = [
     "read_credentials",
 ]
 
-DEFAULT_REST_URL: Final = "https://api.kraken.com"
-DEFAULT_WS_URL: Final = "wss://ws-auth.kraken.com/v2"
-_SECRETS_FILE: Final = ".env"
-_KEY: Final = "KRAKEN_API_KEY"
-_SECRET: Final = "KRAKEN_API_SECRET"
 _REST_TIMEOUT: Final = 10.0  # s for the token call
 _IDLE: Final = 1.0  # s between ticks when nothing is due
 # s for the closing handshake before the TCP connection is dropped: a dead link never answers,
@@ -83,65 +81,6 @@ _CLOSE_TIMEOUT: Final = 2.0
 
 Outcome = Answered | OutcomeUnknown | Resolved | NotSent | Refused
 _NOTHING: Final = Beside()
-
-
-class Credentials(msgspec.Struct, frozen=True, kw_only=True):
-    """The API key and secret, hidden (`Secret`)."""
-
-    key: Secret
-    secret: Secret
-
-
-def read_credentials(
-    environ: Mapping[str, str], secrets_file: Path = Path(_SECRETS_FILE)
-) -> Result[Credentials, tuple[InputInvalid, ...]]:
-    """`KRAKEN_API_KEY` and `KRAKEN_API_SECRET` from the process environment, else from the
-    secrets file (`.env` in the current directory): read with environs from that path only (no
-    upward search), and refused if anything in it was interpolated. Never shown."""
-    from_file: dict[str, str] = {}
-    needed = [name for name in (_KEY, _SECRET) if not environ.get(name)]
-    if needed and secrets_file.is_file():
-        read = _read_secrets_file(secrets_file, needed)
-        match read:
-            case Success(dict() as values):
-                from_file = values
-            case Failure(tuple() as problems):
-                return Failure(problems)
-    values = {name: environ.get(name) or from_file.get(name, "") for name in (_KEY, _SECRET)}
-    missing = [name for name, value in values.items() if not value]
-    if missing:
-        where = f"the process environment or {secrets_file}"
-        return Failure(tuple(
-            InputInvalid(field=name, given="missing", accepted=f"your Kraken API {kind} in {where}")
-            for name, kind in ((_KEY, "key"), (_SECRET, "secret")) if name in missing
-        ))  # fmt: skip
-    return Success(Credentials(key=Secret(values[_KEY]), secret=Secret(values[_SECRET])))
-
-
-def _read_secrets_file(
-    path: Path, names: list[str]
-) -> Result[dict[str, str], tuple[InputInvalid, ...]]:
-    from dotenv import dotenv_values  # noqa: PLC0415 -- only when a secrets file is read
-    from environs import Env  # noqa: PLC0415 -- only the live shell reads secrets
-
-    env = Env(expand_vars=False)
-    try:
-        env.read_env(path, recurse=False)  # that file only: no walk up the folders
-        raw = dotenv_values(path, interpolate=False)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        reason = getattr(error, "strerror", None) or type(error).__name__
-        return Failure((InputInvalid(field=str(path), given=f"unreadable ({reason})",
-                                     accepted="a readable secrets file of NAME=value lines"),))  # fmt: skip
-    found: dict[str, str] = {}
-    for name in names:
-        value = env.str(name, default=None)
-        if value is None:
-            continue
-        if value != raw.get(name):  # the reader expanded ${...}: this is not the literal value
-            return Failure((InputInvalid(field=name, given=f"a value in {path} with ${{...}} in it",
-                                         accepted="the literal key or secret (nothing is expanded)"),))  # fmt: skip
-        found[name] = value
-    return Success(found)
 
 
 class LiveSession:

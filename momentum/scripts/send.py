@@ -23,7 +23,6 @@ the session is stopped before the outcome is read: a request it never sent is re
 sent (6), never as unknown (5), and one it did send and heard nothing of, as unknown (5).
 """
 
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -65,11 +64,10 @@ from momentum.probe.flags import (
     read,
     tokenize,
 )
-from momentum.scripts.connection import (
+from momentum.scripts.account import (
     DEFAULT_REST_URL,
     DEFAULT_WS_URL,
     Credentials,
-    LiveSession,
     read_credentials,
 )
 from momentum.session.core import OutcomeUnknown, Refused, SessionConfig, check_request
@@ -144,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = SessionConfig(
         context=context, answer_timeout=answer_timeout, wait_for_online=timeout * _ONLINE_SHARE
     )
+    import asyncio  # noqa: PLC0415 -- only to send: a refusal or --help never loads it
+
     outcome = asyncio.run(
         _send(request, beside, config=config, credentials=credentials.unwrap(), sim=sim,
               timeout=timeout)
@@ -226,6 +226,8 @@ async def _through(
     timeout: float,
 ) -> SendReport:
     rest_url, ws_url = urls
+    from momentum.scripts.connection import LiveSession  # noqa: PLC0415 -- only to send
+
     async with LiveSession(config, credentials, rest_url=rest_url, ws_url=ws_url) as live:
         submitted = await live.submit(request, beside)
         if isinstance(submitted, Refused):

@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Context as DecimalContext
 from decimal import Decimal
+from functools import cache
 from typing import Final, Literal, assert_never
 
 import msgspec
@@ -133,8 +134,7 @@ Outgoing = Request | CancelAll | CancelAllOrdersAfter | Ping
 """What a caller may submit: an order request, a cancel-all, the dead man's switch, a ping."""
 
 _INT32_MAX: Final = 2**31 - 1
-# our own encoding read back with its types; no key twice can come from an encoder
-_REQUEST: Final = msgspec.json.Decoder(Request)
+
 _STALE_TOKEN: Final = ("EAPI:Invalid token", "ESession:Invalid session")
 _TRADING: Final = (AddOrder, BatchAdd, AmendOrder)  # adds and amends: only while online
 _EXACT: Final = DecimalContext(prec=60)  # whatever the caller's decimal context, never rounded
@@ -623,7 +623,7 @@ def check_request(
             if not isinstance(data := encoded.value_or(None), bytes):
                 return tuple(encoded.swap().value_or(()))
             try:  # read back with its types: what goes out is what is checked
-                read = _REQUEST.decode(data)
+                read = _request_decoder().decode(data)
             except msgspec.ValidationError:  # a Struct built with wrong types: every problem
                 return check_message(data, context, beside)
             return check_request_message(read, context, beside)
@@ -642,6 +642,13 @@ def check_request(
             return ()
         case _:
             assert_never(request)
+
+
+@cache
+def _request_decoder() -> msgspec.json.Decoder[Request]:
+    """Our own encoding read back with its types (an encoder writes no key twice); built on
+    first use, so a tool that refuses its input never pays for it."""
+    return msgspec.json.Decoder(Request)
 
 
 def _restamped(request: Request, context: Context) -> Request:

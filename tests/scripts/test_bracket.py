@@ -35,7 +35,8 @@ from momentum.bracket.spec import Prices, bracket_spec, preflight
 from momentum.bracket.wire import BRACKET_ID
 from momentum.models.context import Context, Knobs
 from momentum.models.secret import Secret
-from momentum.scripts.bracket import Settings, main, run_bracket
+from momentum.scripts.bracket import main
+from momentum.scripts.bracket_runner import Settings, run_bracket
 from momentum.scripts.connection import Credentials, LiveSession
 from momentum.session.core import Answered, SessionConfig, Submitted
 from momentum.sim import (
@@ -1041,3 +1042,32 @@ def test_momentum_bracket_sim_as_a_user_runs_it(tmp_path: Path) -> None:
     exits = [(item["role"], Decimal(item["sold"])) for item in lines if item["event"] == "exit"]
     assert exits == [("take", QTY)]
     assert list(cwd.iterdir()) == []  # nothing written where the user stood
+
+
+# --- start-up: a refusal or --help never loads the runner, asyncio or websockets --------------
+
+_LOADED = (
+    "import sys\n"
+    "from momentum.scripts.bracket import main\n"
+    "code = main(sys.argv[1:])\n"
+    "sys.stderr.write('\\nexit ' + str(code) + ' modules ' + ' '.join(sorted(sys.modules)))\n"
+)
+
+
+@pytest.mark.parametrize(("args", "expected"), [(["--help"], "0"), ([*FLAGS], "3")])
+def test_a_refusal_or_help_loads_no_socket_machinery(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in KNOB_NAMES}  # the cap of 10 refuses
+    env |= {"KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "cw=="}  # (--sim loads the simulator)
+    run = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=60, check=False,
+    )  # fmt: skip
+    code, word, *modules = run.stderr.rsplit("\nexit ", 1)[-1].split()
+    assert (code, word) == (expected, "modules"), run.stderr
+    heavy = {"asyncio", "websockets"}
+    assert {m.partition(".")[0] for m in modules} & heavy == set()
+    assert {"momentum.scripts.connection", "momentum.scripts.bracket_runner"} & set(
+        modules
+    ) == set()

@@ -451,3 +451,36 @@ def test_the_probes_output_piped_into_send_with_the_simulator_exits_0(
     answer = document(ran)
     assert (answer["method"], answer["success"], answer["error"]) == ("add_order", True, None)
     assert answer["result"]["cl_ord_id"]
+
+
+# --- start-up: a refusal or --help never loads the sending machinery ---------------------------
+
+_HEAVY: Final = {"asyncio", "websockets", "momentum.scripts.connection"}
+_LOADED: Final = (
+    "import sys\n"
+    "from momentum.scripts.send import main\n"
+    "code = main(sys.argv[1:])\n"
+    "sys.stderr.write('\\nexit ' + str(code) + ' modules ' + ' '.join(sorted(sys.modules)))\n"
+)
+
+
+@pytest.mark.parametrize(("args", "expected"), [(["--help"], "0"), (["-"], "3")])
+def test_a_refusal_or_help_loads_no_socket_machinery(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    message = (
+        '{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":0.001,'
+        '"limit_price":28440,"symbol":"BTC/USD","validate":true}}'
+    )  # 28.44 USD: over the default cap of 10, so refused before any connection
+    env = {
+        k: v for k, v in os.environ.items() if k not in KNOB_NAMES and not k.startswith("KRAKEN")
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args], input=message, cwd=tmp_path,
+        env={**env, "KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "cw=="},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    code, word, *modules = run.stderr.rsplit("\nexit ", 1)[-1].split()
+    assert (code, word) == (expected, "modules"), run.stderr
+    assert {m.partition(".")[0] for m in modules} & _HEAVY == set()
+    assert "momentum.scripts.connection" not in modules
