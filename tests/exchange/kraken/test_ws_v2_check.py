@@ -442,6 +442,8 @@ class TestAmendChecks:
              "with at most 18 decimals, below 10^16"),
             ({"trigger_price": 150, "trigger_price_type": "pct"}, "params.trigger_price: '150'; "
              "use a finite offset (pct strictly between -100 and 100)"),
+            ({"limit_price": 150, "limit_price_type": "pct"}, "params.limit_price: '150'; "
+             "use a finite offset (pct strictly between -100 and 100)"),
             ({"post_only": True}, "params.post_only: set without a new limit_price; use "
              "post_only with a limit_price change"),
             ({"display_qty": -1}, "params.display_qty: '-1'; use a positive finite decimal with "
