@@ -627,7 +627,10 @@ def read_request(data: bytes | str) -> tuple[Request | None, tuple[InputInvalid,
                 return None, tuple(problems)
             # an unknown key is named in the text as it came; a mistyped one ends the path
             unknown = _UNKNOWN.fullmatch(detail)
-            at, _, key = (path, "", unknown[1]) if unknown is not None else path.rpartition(".")
+            if unknown is not None:
+                at, key = path, unknown[1]
+            else:
+                at, _, key = path.rpartition(".")
             if not _remove(tree, at, key):
                 return None, tuple(problems)
             removed.add(f"{at}.{key}")

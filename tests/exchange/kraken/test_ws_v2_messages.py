@@ -368,3 +368,10 @@ def test_a_token_spliced_into_empty_params_leaves_valid_json() -> None:
     assert splice_token(b'{"method":"x","params":{}}', Secret("t")) == (
         b'{"method":"x","params":{"token":"t"}}'
     )
+
+
+def test_params_that_are_not_an_object_are_one_problem() -> None:
+    assert read_request(b'{"method":"add_order","params":5}') == (
+        None,
+        (_form("Expected `object`, got `int` - at `$.params`"),),
+    )
