@@ -1,6 +1,8 @@
 """WS and REST forms of one intent agree (rest/parity.py); a changed field of either is caught."""
 
 import re
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -232,3 +234,59 @@ def test_a_symbol_the_table_lacks_is_named_as_it_is() -> None:
 def test_a_client_order_id_is_compared_too() -> None:
     order = msgspec.structs.replace(_RICH, order_userref=None, cl_ord_id="a-1")
     assert ws_meaning(build_add_order(order, ctx()).unwrap(), TABLE)["cl_ord_id"] == "a-1"
+
+
+def test_a_field_only_one_side_sets_is_named_with_not_set_on_the_other() -> None:
+    rest = RestAddOrder(fields=(*((k, v) for k, v in form(_RICH).fields if k != "userref"),
+                                ("cl_ord_id", "x")))  # fmt: skip
+    assert parity(build_add_order(_RICH, ctx()).unwrap(), rest, TABLE).failure() == (
+        "cl_ord_id: WS not set, REST x",
+        "userref: WS 7, REST not set",
+    )
+
+
+def test_a_ws_trailing_limit_says_its_offsets_types() -> None:
+    message = decode(
+        b'{"method":"add_order","params":{"order_type":"trailing-stop-limit","side":"sell",'
+        b'"order_qty":1,"symbol":"ZZZ/USD","triggers":{"price":2,"price_type":"pct"},'
+        b'"limit_price":-1,"limit_price_type":"pct"}}'
+    ).unwrap()
+    meaning = ws_meaning(message, TABLE)
+    assert (meaning["trigger"], meaning["limit"]) == ("2 (pct)", "-1 (pct)")
+
+
+def test_an_iceberg_with_a_limit_close_reads_the_same_on_both_sides() -> None:
+    message = decode(
+        b'{"method":"add_order","params":{"order_type":"iceberg","side":"sell","order_qty":1,'
+        b'"symbol":"ZZZ/USD","limit_price":5,"display_qty":0.50,'
+        b'"conditional":{"order_type":"limit","limit_price":4}}}'
+    ).unwrap()
+    form_ = RestAddOrder(
+        fields=(("ordertype", "iceberg"), ("type", "sell"), ("volume", "1"), ("pair", "ZZZ/USD"),
+                ("price", "5"), ("displayvol", "0.5"), ("close[ordertype]", "limit"),
+                ("close[price]", "4"))
+    )  # fmt: skip
+    expected = {"limit": "5 (static)", "display quantity": "0.5", "close type": "limit",
+                "close price": "4 (static)"}  # fmt: skip
+    assert {key: ws_meaning(message, TABLE)[key] for key in expected} == expected
+    assert {key: rest_meaning(form_)[key] for key in expected} == expected
+
+
+def test_rest_fields_sent_empty_read_as_unreadable_or_default() -> None:
+    form_ = RestAddOrder(fields=(("ordertype", "stop-loss"), ("price", "5"), ("displayvol", "")))
+    meaning = rest_meaning(form_)
+    assert (meaning["trigger reference"], meaning["display quantity"]) == ("last", "unreadable '?'")
+
+
+@pytest.fixture
+def tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("tokyo")
+def test_a_wire_time_reads_as_utc_whatever_the_hosts_zone() -> None:
+    assert ws_meaning(build_add_order(_RICH, ctx()).unwrap(), TABLE)["expiry"] == "1795860000"
