@@ -52,6 +52,7 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
+from momentum.utils.prices import close_side
 
 __all__ = [
     "Direction",
@@ -482,8 +483,7 @@ def snap_order(
             case Failure(tuple() as problems):
                 snapper.problems.extend(problems)
     side = order.side
-    close_side: Side = "sell" if side == "buy" else "buy"
-    close = snapper.close(order.close, close_side)
+    close = snapper.close(order.close, close_side(side))
     snapped_order: SpotOrder
     match order:
         case LimitOrder():
