@@ -547,3 +547,58 @@ def test_an_index_trigger_is_refused_saying_what_is_known(
         f"trigger.reference: 'index', and ABC/EUR {known}; use reference 'last' (Kraken answers "
         "'Index unavailable')"
     ]
+
+
+_BUY: dict[str, Any] = {"symbol": "ABC/EUR", "side": "buy", "qty": D("2")}
+_SELL_CLOSE = StopLossLimitClose(trigger_price=D("1.93"), limit_price=D("1.91"))
+_SNAPPED_CLOSE = StopLossLimitClose(trigger_price=D("1.95"), limit_price=D("1.95"))
+_CLOSE_CHANGES = [("close.trigger_price", "1.93", "1.95"), ("close.limit_price", "1.91", "1.95")]
+
+
+class TestSnapBuysWithCloses:
+    """A buy's prices round down and its sell close's up; every order type keeps its close."""
+
+    @pytest.mark.parametrize(
+        ("order", "snapped", "changes"),
+        [
+            (MarketOrder(**_BUY, ref_price=D("2.5"), close=_SELL_CLOSE),
+             MarketOrder(**_BUY, ref_price=D("2.5"), close=_SNAPPED_CLOSE), []),
+            (StopLossOrder(**_BUY, trigger=Trigger(price=D("2.53")), close=_SELL_CLOSE),
+             StopLossOrder(**_BUY, trigger=Trigger(price=D("2.5")), close=_SNAPPED_CLOSE),
+             [("trigger.price", "2.53", "2.5")]),
+            (StopLossLimitOrder(**_BUY, trigger=Trigger(price=D("2.53")), limit_price=D("2.57"),
+                                close=_SELL_CLOSE),
+             StopLossLimitOrder(**_BUY, trigger=Trigger(price=D("2.5")), limit_price=D("2.55"),
+                                close=_SNAPPED_CLOSE),
+             [("trigger.price", "2.53", "2.5"), ("limit_price", "2.57", "2.55")]),
+            (IcebergOrder(**_BUY, limit_price=D("2.07"), display_qty=D("1"), close=_SELL_CLOSE),
+             IcebergOrder(**_BUY, limit_price=D("2.05"), display_qty=D("1"), close=_SNAPPED_CLOSE),
+             [("limit_price", "2.07", "2.05")]),
+            (TrailingStopOrder(**_BUY, trigger=Trigger(price=D("1"), price_type="pct"),
+                               close=_SELL_CLOSE),
+             TrailingStopOrder(**_BUY, trigger=Trigger(price=D("1"), price_type="pct"),
+                               close=_SNAPPED_CLOSE), []),
+        ],
+    )  # fmt: skip
+    def test_each_order_type(
+        self, order: SpotOrder, snapped: SpotOrder, changes: list[tuple[str, str, str]]
+    ) -> None:
+        result, made = snap_order(order, PAIR).unwrap()
+        assert result == snapped
+        assert [(c.field, str(c.before), str(c.after)) for c in made] == _CLOSE_CHANGES + changes
+
+    def test_a_limit_close_rounds_in_the_closes_direction_under_its_name(self) -> None:
+        order = limit(close=LimitClose(limit_price=D("2.33")))
+        result, made = snap_order(order, PAIR).unwrap()
+        assert result == limit(close=LimitClose(limit_price=D("2.35")))
+        assert [(c.field, str(c.before), str(c.after)) for c in made] == [
+            ("close.limit_price", "2.33", "2.35")
+        ]
+
+    def test_a_trailing_close_is_left_as_it_is_whatever_its_type(self) -> None:
+        close = TrailingStopClose(trigger_price=D("0.07"), trigger_price_type="static")
+        assert snap_order(limit(close=close), PAIR).unwrap() == (limit(close=close), ())
+
+
+def test_the_number_of_suggestions_is_the_callers() -> None:
+    assert closest_symbols("BT/US", TABLE, n=1) == ["BTC/USD"]

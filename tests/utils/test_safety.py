@@ -30,6 +30,7 @@ from momentum.models.intent import (
     LimitClose,
     LimitOrder,
     MarketOrder,
+    SettlePositionOrder,
     StopLossClose,
     StopLossLimitClose,
     StopLossLimitOrder,
@@ -1017,3 +1018,56 @@ class TestBracketLegs:
             "ENTRY_MAX_NOTIONAL refused: the bracket's buy legs total 12 USD > cap 10 USD; raise "
             "ENTRY_MAX_NOTIONAL to at least 12, or send fewer or smaller buys"
         ]
+
+
+class TestBracketLegsMore:
+    ENTRY = LimitOrder(symbol="BTC/USD", side="buy", qty=D("0.001"), limit_price=D("28440"))
+    STOP = StopLossClose(trigger_price=D("28000"))
+
+    def test_a_limit_take_profit_keeps_its_trigger_type_and_limit(self) -> None:
+        take = TakeProfitLimitClose(trigger_price=D("2"), trigger_price_type="pct",
+                                    limit_price=D("28990"))  # fmt: skip
+        _, leg = check_bracket(self.ENTRY, self.STOP, take, context()).unwrap()
+        assert leg == TakeProfitLimitOrder(
+            symbol="BTC/USD", side="sell", qty=D("0.001"), ref_price=D("28440"),
+            trigger=Trigger(price=D("2"), price_type="pct"), limit_price=D("28990"),
+        )  # fmt: skip
+
+    def test_a_limit_less_entry_is_priced_with_the_knobs_for_the_take_profit(self) -> None:
+        entry = StopLossLimitOrder(symbol="BTC/USD", side="buy", qty=D("0.001"),
+                                   trigger=Trigger(price=D("28440")))  # fmt: skip
+        take = TakeProfitClose(trigger_price=D("29000"))
+        _, leg = check_bracket(entry, self.STOP, take, context(abs_limit_required=False)).unwrap()
+        assert leg.ref_price == D("28440")
+
+    def test_a_settle_position_entry_is_refused_as_not_spot(self) -> None:
+        entry: Any = SettlePositionOrder(symbol="BTC/USD", side="buy", qty=D("1"))
+        found = check_bracket(entry, self.STOP, TakeProfitClose(trigger_price=D("2")), context())
+        assert rendered(found) == [
+            "order_type: 'settle-position', which settles a margin position; use a spot order "
+            "type; momentum is spot only"
+        ]
+
+
+class TestNotionalOfAnyPair:
+    """The guard called on its own holds what it cannot price, whatever the symbol."""
+
+    def test_a_symbol_without_a_quote_is_refused_with_the_leg_priced_from_the_knobs(self) -> None:
+        order = StopLossLimitOrder(symbol="BTCUSD", side="buy", qty=D("1"),
+                                   trigger=Trigger(price=D("100")))  # fmt: skip
+        refusal = entry_max_notional(order, context(abs_limit_required=False))
+        assert refusal is not None
+        assert refusal.render() == (
+            "ENTRY_MAX_NOTIONAL refused: the entry's pair is 'BTCUSD', which names no quote "
+            "currency, so its notional cannot be bounded by cap 1000000 USD; give the order's "
+            "symbol, BASE/QUOTE such as BTC/USD"
+        )
+
+    def test_no_symbol_at_all_is_refused(self) -> None:
+        untyped: Any = None
+        order = LimitOrder(symbol=untyped, side="buy", qty=D("1"), limit_price=D("1"))
+        refusal = entry_max_notional(order, context())
+        assert refusal is not None
+        assert refusal.figures == (
+            "the entry's pair is not given, so its notional cannot be bounded by cap 1000000 USD"
+        )
