@@ -67,6 +67,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     CancelOrder,
     Request,
     encode,
+    splice_token,
     with_token,
 )
 from momentum.exchange.kraken.ws_v2_payloads import deadline_text
@@ -420,6 +421,9 @@ class Pending(msgspec.Struct, frozen=True, kw_only=True):
     release_at: datetime | None = None  # held back by the rate counter until then
     validate_only: bool = False
     symbol: str | None = None
+    # the checked encoding, deadline stamped at `submitted_at`, without the token: what goes out
+    # when it is sent in the same step (a request that waits is stamped again when it goes)
+    encoded: bytes | None = None
 
 
 class Session(msgspec.Struct, frozen=True, kw_only=True):
@@ -527,7 +531,7 @@ def _submit(session: Session, event: Submit) -> tuple[Session, tuple[Output, ...
         return _queue(session, pending, event.ref, event.now)
     req_id = session.next_req_id
     stamped, cl_ord_ids, next_cl = _identified(request, req_id, session)
-    problems = _checked(stamped, session, event.beside, event.now)
+    problems, encoded = _checked(stamped, session.config.context, event.beside, event.now)
     if problems:
         return session, (Refused(ref=event.ref, problems=problems),)
     pending = Pending(
@@ -538,6 +542,7 @@ def _submit(session: Session, event: Submit) -> tuple[Session, tuple[Output, ...
         submitted_at=event.now,
         validate_only=_validate_only(stamped),
         symbol=_symbol(stamped, event.beside, session.book),
+        encoded=encoded,
     )
     return _queue(msgspec.structs.replace(session, next_cl=next_cl), pending, event.ref, event.now)
 
@@ -603,43 +608,43 @@ def _identified(
             assert_never(request)
 
 
-def _checked(
-    request: Outgoing, session: Session, beside: Beside, now: datetime
-) -> tuple[OrderProblem, ...]:
-    return check_request(request, session.config.context, beside, now)
-
-
 def check_request(
     request: Outgoing, context: Context, beside: Beside, now: datetime
 ) -> tuple[OrderProblem, ...]:
     """Exactly what `--check` says of the message, its deadline re-stamped from `DEADLINE_MS`
     as it will be when it is sent; cancel-all and the dead man's switch need ALLOW_LIVE. A
     sender calls this first, so that a refused request never opens a connection."""
+    return _checked(request, context, beside, now)[0]
+
+
+def _checked(
+    request: Outgoing, context: Context, beside: Beside, now: datetime
+) -> tuple[tuple[OrderProblem, ...], bytes | None]:
+    """`check_request`, and the encoding it checked (None for what is framed otherwise)."""
     context = msgspec.structs.replace(context, now=now)
     match request:
         case AddOrder() | BatchAdd() | AmendOrder() | CancelOrder():
             restamped = _restamped(request, context)
             encoded = encode(restamped)
             if not isinstance(data := encoded.value_or(None), bytes):
-                return tuple(encoded.swap().value_or(()))
+                return tuple(encoded.swap().value_or(())), None
             try:  # read back with its types: what goes out is what is checked
                 read = _request_decoder().decode(data)
             except msgspec.ValidationError:  # a Struct built with wrong types: every problem
-                return check_message(data, context, beside)
-            return check_request_message(read, context, beside)
+                return check_message(data, context, beside), None
+            return check_request_message(read, context, beside), data
         case CancelAll() | CancelAllOrdersAfter():
             if context.knobs.allow_live:
-                return ()
+                return (), None
             kind = "cancel_all" if isinstance(request, CancelAll) else "cancel_all_orders_after"
-            return (
-                GuardRefused(
-                    guard="ALLOW_LIVE",
-                    figures=f"{kind} acts on every live order, and ALLOW_LIVE=0",
-                    remedy="set ALLOW_LIVE=1 to send it",
-                ),
+            refusal = GuardRefused(
+                guard="ALLOW_LIVE",
+                figures=f"{kind} acts on every live order, and ALLOW_LIVE=0",
+                remedy="set ALLOW_LIVE=1 to send it",
             )
+            return (refusal,), None
         case Ping():
-            return ()
+            return (), None
         case _:
             assert_never(request)
 
@@ -752,9 +757,11 @@ def _flush(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]
                 outputs.append(Held(req_id=pending.req_id, until=until))
                 continue
             rates = charge(rates, pending.symbol, price, now)
-        data = _frame(
-            pending.request, session.token, msgspec.structs.replace(config.context, now=now)
-        )
+        if pending.encoded is not None and now == pending.submitted_at:
+            data = splice_token(pending.encoded, session.token)  # as checked, this instant
+        else:
+            context = msgspec.structs.replace(config.context, now=now)
+            data = _frame(pending.request, session.token, context)
         sent = msgspec.structs.replace(pending, sent_at=now, connection=session.connection)
         in_flight.append(sent)
         outputs.extend(

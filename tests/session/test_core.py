@@ -240,6 +240,16 @@ class TestSending:
         assert sent["params"]["deadline"] == "2026-12-01T09:00:06.000Z"  # re-stamped at send
         assert of(Sent, out) == [Sent(req_id=1, connection=1)]
 
+    def test_a_request_sent_at_once_goes_out_exactly_as_it_was_checked(self) -> None:
+        _, out = step(connected(), Submit(ref=1, request=add(), now=at(2)))
+        (data,) = [o.data for o in out if isinstance(o, SendFrame)]
+        sent = json.loads(data)
+        assert sent["params"]["deadline"] == "2026-12-01T09:00:07.000Z"  # now + DEADLINE_MS
+        assert data.startswith(b'{"method":"add_order","params":{"token":"' + TOKEN.encode())
+        without = dict(sent, params={k: v for k, v in sent["params"].items() if k != "token"})
+        assert check_request(add(), CONTEXT, Beside(), at(2)) == ()
+        assert without["params"]["cl_ord_id"] == "bot1-1" and without["req_id"] == 2
+
     def test_a_refused_request_is_never_sent_and_opens_no_connection(self) -> None:
         order = LimitOrder(
             symbol="BTC/USD", side="buy", qty=Decimal("1"), limit_price=Decimal("28440")
