@@ -109,7 +109,7 @@ class LiveSession:
         self._lock = asyncio.Lock()
         self._events: asyncio.Queue[Output] = asyncio.Queue()
         self._outcomes: dict[int, list[Outcome]] = {}
-        self._waiters: dict[int, asyncio.Future[None]] = {}
+        self._waiters: dict[int, list[asyncio.Future[None]]] = {}
         self._refs: dict[int, Submitted | Refused] = {}
         self._next_ref = 1
         self._nonce = 0
@@ -158,12 +158,20 @@ class LiveSession:
                 return found
             if loop.time() >= deadline:
                 return found
-            waiter = self._waiters.get(req_id)
-            if waiter is None or waiter.done():
-                waiter = self._waiters[req_id] = loop.create_future()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout_at(deadline):  # no task per wait, only a timer
-                    await asyncio.shield(waiter)
+            # each call waits on its own future, woken by the request's next outcome or by a
+            # timer: one hop of the loop, no task, no shield, nothing shared to cancel
+            waiter: asyncio.Future[None] = loop.create_future()
+            waiters = self._waiters.setdefault(req_id, [])
+            waiters.append(waiter)
+            timer = loop.call_at(deadline, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                if self._waiters.get(req_id) is waiters:  # timed out or cancelled: not woken
+                    waiters.remove(waiter)
+                    if not waiters:
+                        del self._waiters[req_id]
 
     async def events(self) -> AsyncIterator[Output]:
         """Every command and event the core produced, in order."""
@@ -242,9 +250,8 @@ class LiveSession:
                 self._refs[output.ref] = output
             case Answered() | OutcomeUnknown() | Resolved() | NotSent():
                 self._outcomes.setdefault(output.req_id, []).append(output)
-                waiter = self._waiters.pop(output.req_id, None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
+                for waiter in self._waiters.pop(output.req_id, ()):
+                    _wake(waiter)
             case _:
                 pass
         self._events.put_nowait(output)
@@ -322,6 +329,11 @@ class LiveSession:
             await self._feed(
                 Disconnected(code=code, reason="closed", jitter=random.random(), now=_now())
             )
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 async def _close(socket: ClientConnection, code: int, reason: str) -> None:

@@ -487,6 +487,22 @@ def test_a_late_answer_after_the_timeout_still_settles_the_outcome() -> None:
     run(body)
 
 
+def test_two_waiters_on_one_request_each_get_their_own_timeout() -> None:
+    async def body() -> None:
+        async with session() as h:
+            h.sim.inject(AnswerLate(method="add_order", delay=0.3))
+            submitted = await h.submit(add(live=False))
+            patient = asyncio.create_task(h.live.outcome(submitted.req_id, 3.0))
+            started = time.monotonic()
+            assert await h.live.outcome(submitted.req_id, 0.1) == ()  # nothing yet, on time
+            assert time.monotonic() - started < 0.25
+            outcome = await patient  # the short wait gave up alone: this one is still woken
+            assert kinds(outcome) == [Answered]
+            assert kinds(await h.live.outcome(submitted.req_id, 0)) == [Answered]
+
+    run(body)
+
+
 def test_an_unanswered_add_becomes_unknown_and_is_never_resent() -> None:
     async def body() -> None:
         async with session() as h:
