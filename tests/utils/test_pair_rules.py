@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from momentum.errors import InputInvalid, OffGrid
+from momentum.errors import CostBelowMinimum, InputInvalid, OffGrid, TooPrecise
 from momentum.exchange.kraken.read_back import intent_of
 from momentum.exchange.kraken.ws_v2_messages import decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
@@ -602,3 +602,156 @@ class TestSnapBuysWithCloses:
 
 def test_the_number_of_suggestions_is_the_callers() -> None:
     assert closest_symbols("BT/US", TABLE, n=1) == ["BTC/USD"]
+
+
+# --- every problem word for word, with its detail ---------------------------------------------
+
+
+def rendered(found: list[InputInvalid]) -> list[tuple[str, object]]:
+    return [(p.render(), p.detail) for p in found]
+
+
+class TestIcebergDisplay:
+    """An iceberg's shown quantity is on the lot step; its limit price on the tick, by name."""
+
+    def test_a_shown_quantity_between_two_steps_names_both(self) -> None:
+        order = IcebergOrder(symbol="ABC/EUR", side="buy", qty=D("3"), limit_price=D("2.07"),
+                             display_qty=D("0.7"))  # fmt: skip
+        assert rendered(problems(order)) == [
+            ("limit_price: 2.07 is not a multiple of the ABC/EUR tick 0.05; use a price on the "
+             "tick, nearest 2.05 or 2.10",
+             OffGrid(value=D("2.07"), step=D("0.05"), below=D("2.05"), above=D("2.10"))),
+            ("display_qty: 0.7 is not a multiple of the ABC/EUR lot step 0.5; use a displayed "
+             "quantity on the lot step",
+             OffGrid(value=D("0.7"), step=D("0.5"), below=D("0.5"), above=D("1.0"))),
+        ]  # fmt: skip
+
+    def test_a_shown_quantity_under_one_step_has_no_step_below(self) -> None:
+        order = IcebergOrder(symbol="ABC/EUR", side="buy", qty=D("3"), limit_price=D("2.05"),
+                             display_qty=D("0.3"))  # fmt: skip
+        assert [p.detail for p in problems(order)] == [
+            OffGrid(value=D("0.3"), step=D("0.5"), below=None, above=D("0.5"))
+        ]
+
+    def test_a_shown_quantity_on_the_step_passes(self) -> None:
+        order = IcebergOrder(symbol="ABC/EUR", side="buy", qty=D("3"), limit_price=D("2.05"),
+                             display_qty=D("0.5"))  # fmt: skip
+        assert problems(order) == []
+
+
+class TestTrailingTicks:
+    """A trailing order's quote offsets are whole ticks, each under its own name; a pct limit
+    offset is not tick-checked."""
+
+    def test_a_trailing_stops_quote_offset(self) -> None:
+        order = TrailingStopOrder(symbol="ABC/EUR", side="sell", qty=D("2"),
+                                  trigger=Trigger(price=D("0.12"), price_type="quote"))  # fmt: skip
+        assert [p.render() for p in problems(order)] == [
+            "trigger.price: 0.12 is not a multiple of the ABC/EUR tick 0.05; use a quote offset "
+            "in whole ticks"
+        ]
+
+    def test_a_trailing_limits_trigger_and_quote_limit_offsets(self) -> None:
+        order = TrailingStopLimitOrder(
+            symbol="ABC/EUR", side="sell", qty=D("2"),
+            trigger=Trigger(price=D("0.12"), price_type="quote"), limit_price=D("-0.07"),
+            limit_price_type="quote",
+        )  # fmt: skip
+        assert [p.render() for p in problems(order)] == [
+            "trigger.price: 0.12 is not a multiple of the ABC/EUR tick 0.05; use a quote offset "
+            "in whole ticks",
+            "limit_price: -0.07 is not a multiple of the ABC/EUR tick 0.05; use a quote offset "
+            "in whole ticks",
+        ]
+
+    def test_a_pct_limit_offset_is_not_tick_checked(self) -> None:
+        order = TrailingStopLimitOrder(
+            symbol="ABC/EUR", side="sell", qty=D("2"),
+            trigger=Trigger(price=D("0.15"), price_type="quote"), limit_price=D("-0.07"),
+            limit_price_type="pct",
+        )  # fmt: skip
+        assert problems(order) == []
+
+
+class TestPriceTexts:
+    """A price off the tick names the steps either side, and only a step above zero below it."""
+
+    @pytest.mark.parametrize(
+        ("price", "nearest", "below", "above"),
+        [("0.03", "0.05", None, "0.05"), ("0.07", "0.05 or 0.10", D("0.05"), "0.10"),
+         ("1.07", "1.05 or 1.10", D("1.05"), "1.10")],
+    )  # fmt: skip
+    def test_the_nearest_prices(
+        self, price: str, nearest: str, below: Decimal | None, above: str
+    ) -> None:
+        amend = Amend(order_id="A", qty=D("2"), limit_price=D(price))
+        (problem,) = amend_pair_problems(amend, PAIR)
+        assert problem.render() == (
+            f"limit_price: {price} is not a multiple of the ABC/EUR tick 0.05; use a price on the "
+            f"tick, nearest {nearest}"
+        )
+        assert problem.detail == OffGrid(
+            value=D(price), step=D("0.05"), below=below, above=D(above)
+        )
+
+    def test_a_price_with_too_many_decimals_word_for_word(self) -> None:
+        coarse = msgspec.structs.replace(PAIR, price_precision=1)
+        amend = Amend(order_id="A", qty=D("2"), limit_price=D("2.05"))
+        assert rendered(list(amend_pair_problems(amend, coarse))) == [
+            ("limit_price: 2.05 has more than 1 decimals; use at most 1 decimals for ABC/EUR",
+             TooPrecise(value=D("2.05"), decimals=1)),
+        ]  # fmt: skip
+
+    def test_a_price_under_a_millionth_is_written_out_in_full(self) -> None:
+        assert [p.given for p in snap_price(D("1E-9"), PAIR, "down").failure()] == [
+            "0.000000001 rounds down to 0"
+        ]
+
+
+class TestStatusTexts:
+    """A pair not online: the refusal says what it still takes."""
+
+    @pytest.mark.parametrize(
+        ("status", "order", "accepted"),
+        [
+            ("post_only", limit(),
+             "a post-only limit order without a close, or wait until the pair is online"),
+            ("limit_only", MarketOrder(symbol="ABC/EUR", side="sell", qty=D("2")),
+             "a limit-priced order (limit, stop-loss-limit, take-profit-limit, with a "
+             "limit-priced close), or wait until the pair is online"),
+            ("cancel_only", limit(post_only=True),
+             "another pair, or wait until the pair is online"),
+        ],
+    )  # fmt: skip
+    def test_word_for_word(self, status: PairStatus, order: SpotOrder, accepted: str) -> None:
+        context = ctx(msgspec.structs.replace(PAIR, status=status))
+        assert [p.render() for p in problems(order, context)] == [
+            f"symbol: ABC/EUR is in {status} mode; use {accepted}"
+        ]
+
+
+def test_a_cost_under_the_minimum_carries_the_cost_the_minimum_and_the_least_quantity() -> None:
+    (problem,) = problems(limit(qty=D("1.5"), limit_price=D("1.95")))
+    assert problem.detail == CostBelowMinimum(cost=D("2.925"), minimum=D("3"), least_qty=D("2"))
+
+
+class TestSnapSellCloses:
+    """A sell's close is a buy: its prices round down, each change under its own name."""
+
+    @pytest.mark.parametrize(
+        ("close", "snapped", "changes"),
+        [
+            (StopLossClose(trigger_price=D("2.07")), StopLossClose(trigger_price=D("2.05")),
+             [("close.trigger_price", "2.07", "2.05")]),
+            (TakeProfitLimitClose(trigger_price=D("2.07"), limit_price=D("2.03")),
+             TakeProfitLimitClose(trigger_price=D("2.05"), limit_price=D("2")),
+             [("close.trigger_price", "2.07", "2.05"), ("close.limit_price", "2.03", "2")]),
+        ],
+    )  # fmt: skip
+    def test_each_close(
+        self, close: Close, snapped: Close, changes: list[tuple[str, str, str]]
+    ) -> None:
+        order = limit(side="sell", limit_price=D("2.1"), close=close)
+        result, made = snap_order(order, PAIR).unwrap()
+        assert result == limit(side="sell", limit_price=D("2.1"), close=snapped)
+        assert [(c.field, str(c.before), str(c.after)) for c in made] == changes
