@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from momentum.errors import CostBelowMinimum, InputInvalid, OffGrid, TooPrecise
+from momentum.errors import BelowMinimum, CostBelowMinimum, InputInvalid, OffGrid, TooPrecise
 from momentum.exchange.kraken.read_back import intent_of
 from momentum.exchange.kraken.ws_v2_messages import decode, encode
 from momentum.exchange.kraken.ws_v2_payloads import build_add_order
@@ -45,6 +45,7 @@ from momentum.utils.pair_rules import (
     snap_order,
     snap_price,
     snap_qty,
+    symbol_in_table_problems,
 )
 from tests.helpers import NOW, D, N, built, knobs
 
@@ -755,3 +756,61 @@ class TestSnapSellCloses:
         result, made = snap_order(order, PAIR).unwrap()
         assert result == limit(side="sell", limit_price=D("2.1"), close=snapped)
         assert [(c.field, str(c.before), str(c.after)) for c in made] == changes
+
+
+class TestQtyTexts:
+    """A quantity's problem word for word, with its detail; the step below is named only where
+    it meets the minimum."""
+
+    @pytest.mark.parametrize(
+        ("qty", "qty_min", "nearest", "below", "above"),
+        [("2.2", "1.5", "2.0 or 2.5", D("2.0"), "2.5"), ("1.7", "1.5", "1.5 or 2.0", D("1.5"), "2"),
+         ("1.8", "1.7", "2.0", None, "2")],
+    )  # fmt: skip
+    def test_off_the_lot_step(
+        self, qty: str, qty_min: str, nearest: str, below: Decimal | None, above: str
+    ) -> None:
+        pair = msgspec.structs.replace(PAIR, qty_min=D(qty_min))
+        found = list(amend_pair_problems(Amend(order_id="A", qty=D(qty)), pair))
+        assert rendered(found) == [
+            (f"qty: {qty} is not a multiple of the ABC/EUR lot step 0.5; use a quantity on the "
+             f"lot step, nearest {nearest}",
+             OffGrid(value=D(qty), step=D("0.5"), below=below, above=D(above))),
+        ]  # fmt: skip
+
+    def test_under_the_minimum(self) -> None:
+        found = list(amend_pair_problems(Amend(order_id="A", qty=D("1")), PAIR))
+        assert rendered(found) == [
+            ("qty: 1 is below the ABC/EUR minimum 1.5; use a quantity of at least 1.5",
+             BelowMinimum(value=D("1"), minimum=D("1.5"))),
+        ]  # fmt: skip
+
+    def test_too_many_decimals(self) -> None:
+        whole = msgspec.structs.replace(PAIR, qty_precision=0)
+        found = list(amend_pair_problems(Amend(order_id="A", qty=D("2.5")), whole))
+        assert rendered(found) == [
+            ("qty: 2.5 has more than 0 decimals; use at most 0 decimals for ABC/EUR",
+             TooPrecise(value=D("2.5"), decimals=0)),
+        ]  # fmt: skip
+
+
+def test_a_pair_of_whole_numbers_takes_whole_numbers() -> None:
+    """No decimals at all: a whole price and quantity have none, however many zeros they end in."""
+    whole = msgspec.structs.replace(
+        PAIR, price_increment=D("1"), price_precision=0, qty_increment=D("1"), qty_precision=0,
+        qty_min=D("1"),
+    )  # fmt: skip
+    for value in ("5", "50", "5E+1"):
+        amend = Amend(order_id="A", qty=D(value), limit_price=D(value), trigger_price=D(value))
+        assert list(amend_pair_problems(amend, whole)) == []
+
+
+def test_a_symbol_that_is_not_text_is_refused_without_a_suggestion() -> None:
+    assert list(symbol_in_table_problems(42, "symbol", TABLE)) == [
+        InputInvalid(
+            field="symbol",
+            given="'42' is not a pair in the instrument table",
+            accepted="a WS v2 symbol the table knows; for another pair, give instrument data "
+            "that has it",
+        )
+    ]
