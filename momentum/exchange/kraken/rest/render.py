@@ -7,7 +7,7 @@ The intent is checked exactly as for WS v2 (`check_order`), then rendered a seco
 spells things differently (`type` for side, `volume`, `pair` by its REST name, upper-case
 `timeinforce`, hyphenated `stptype`, unix `starttm`/`expiretm`), and a relative price is written
 into the price string: `+150`/`-150` for a quote offset, `+2%`/`-2%` for a percentage; a trailing
-offset always with `+`.
+offset, always positive (the checks refuse any other), so always with `+`.
 
 >>> from datetime import datetime, UTC
 >>> from decimal import Decimal
@@ -89,20 +89,21 @@ def _text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def rest_price(value: Decimal, price_type: PriceType, *, trailing: bool = False) -> str:
-    """A WS v2 price and its type in REST's grammar.
+def rest_price(value: Decimal, price_type: PriceType) -> str:
+    """A WS v2 price and its type in REST's grammar: a relative price always signed, so a
+    trailing offset (positive) takes the `+` REST asks of it.
 
     >>> rest_price(Decimal("28410"), "static"), rest_price(Decimal("-150"), "quote")
     ('28410', '-150')
-    >>> rest_price(Decimal("2"), "pct"), rest_price(Decimal("1"), "pct", trailing=True)
-    ('+2%', '+1%')
+    >>> rest_price(Decimal("2"), "pct"), rest_price(Decimal("0"), "quote")
+    ('+2%', '+0')
     """
     match price_type:
         case "static":
             return _text(value)
         case "quote" | "pct":
             suffix = "%" if price_type == "pct" else ""
-            sign = "+" if trailing or value >= 0 else "-"
+            sign = "+" if value >= 0 else "-"
             return f"{sign}{_text(abs(value))}{suffix}"
         case _:
             assert_never(price_type)
@@ -129,12 +130,10 @@ def _prices(order: SpotOrder, context: Context) -> list[tuple[str, str]]:
                 ("price2", _text(limit if limit is not None else Decimal(0))),
             ]
         case TrailingStopOrder():
-            return [
-                ("price", rest_price(order.trigger.price, order.trigger.price_type, trailing=True))
-            ]
+            return [("price", rest_price(order.trigger.price, order.trigger.price_type))]
         case TrailingStopLimitOrder():
             return [
-                ("price", rest_price(order.trigger.price, order.trigger.price_type, trailing=True)),
+                ("price", rest_price(order.trigger.price, order.trigger.price_type)),
                 ("price2", rest_price(order.limit_price, order.limit_price_type)),
             ]
         case _:
@@ -159,15 +158,12 @@ def _close(close: Close, context: Context) -> list[tuple[str, str]]:
                 ("close[price2]", _text(limit if limit is not None else close.trigger_price)),
             ]
         case TrailingStopClose():
-            price = rest_price(close.trigger_price, close.trigger_price_type, trailing=True)
+            price = rest_price(close.trigger_price, close.trigger_price_type)
             return [*kind, ("close[price]", price)]
         case TrailingStopLimitClose():
             return [
                 *kind,
-                (
-                    "close[price]",
-                    rest_price(close.trigger_price, close.trigger_price_type, trailing=True),
-                ),
+                ("close[price]", rest_price(close.trigger_price, close.trigger_price_type)),
                 ("close[price2]", rest_price(close.limit_price, close.limit_price_type)),
             ]
         case _:
