@@ -1071,3 +1071,36 @@ class TestNotionalOfAnyPair:
         assert refusal.figures == (
             "the entry's pair is not given, so its notional cannot be bounded by cap 1000000 USD"
         )
+
+    def test_a_symbol_in_small_letters_is_refused_though_it_names_the_caps_currency(self) -> None:
+        """`btc/USD` has USD after its slash but is no BASE/QUOTE symbol: the cap fails closed
+        even for an order far under it."""
+        order = limit(symbol="btc/USD", qty=D("0.0001"), limit_price=D("1"))
+        refusal = entry_max_notional(order, context())
+        assert refusal is not None
+        assert refusal.figures == (
+            "the entry's pair is 'btc/USD', which names no quote currency, so its notional cannot "
+            "be bounded by cap 1000000 USD"
+        )
+
+    def test_no_quantity_is_proposed_from_a_price_that_is_not_positive(self) -> None:
+        """Asked directly about amounts the input checks refuse (a negative quantity at a
+        negative price), the guard still refuses and proposes no quantity."""
+        refusal = entry_max_notional(limit(qty=D("-1"), limit_price=D("-100")), context(**CAP_10))
+        assert refusal is not None
+        assert refusal.render() == (
+            "ENTRY_MAX_NOTIONAL refused: -1 x -100 = 100 USD > cap 10 USD; raise "
+            "ENTRY_MAX_NOTIONAL to at least 100, or lower the quantity or the price"
+        )
+        assert refusal.detail == Notional(
+            notional=D("100"), cap=D("10"), currency="USD", max_qty=None
+        )
+
+
+def test_a_batch_on_a_symbol_that_is_not_text_is_refused_for_the_symbol_alone() -> None:
+    untyped: Any = 42
+    found = check_batch([limit(symbol=untyped), limit(symbol=untyped)], context()).failure()
+    assert [p.render() for p in found] == [
+        "orders[0].symbol: '42'; use BASE/QUOTE in capitals, such as BTC/USD",
+        "orders[1].symbol: '42'; use BASE/QUOTE in capitals, such as BTC/USD",
+    ]
