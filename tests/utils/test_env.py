@@ -1,7 +1,9 @@
 """Knobs (momentum/utils/env.py): each knob on both sides of its limits, sources, file reader."""
 
+import io
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PosixPath
+from typing import Any
 
 import pytest
 
@@ -342,10 +344,40 @@ class TestKnobFileRefusals:
             f"--env-file (from {path}): a file over 64 KiB; use a short file of NAME=value lines"
         )
 
+    def test_an_endless_file_is_read_one_byte_past_the_limit_and_no_further(self) -> None:
+        stream = _Endless()
+
+        class EndlessPath(PosixPath):
+            def open(self, *args: Any, **kwargs: Any) -> Any:
+                return stream
+
+        path = EndlessPath("endless")
+        assert read_knob_file(path, required=True).failure().given == "a file over 64 KiB"
+        assert stream.given == 64 * 1024 + 1
+
     def test_a_name_merely_like_a_knob_is_another_setting(self, tmp_path: Path) -> None:
         path = tmp_path / "knobs"
         path.write_text("ALLOW=1\nDEADLINE_MS=750\n")  # ALLOW is 0.67 alike ALLOW_LIVE
         assert read_knob_file(path, required=True).unwrap() == {"ALLOW": "1", "DEADLINE_MS": "750"}
+
+
+class _Endless(io.RawIOBase):
+    """A file that never ends (a device, a pipe that is never closed), counting what it gives;
+    a reader that has taken 1 MiB and asks for more has not bounded its read."""
+
+    def __init__(self) -> None:
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.given > 1024 * 1024:
+            raise AssertionError("an unbounded read")
+        view = memoryview(buffer)
+        view[:] = b"#" * len(view)
+        self.given += len(view)
+        return len(view)
 
 
 class TestLoadKnobs:
