@@ -32,7 +32,7 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.checks import check_input, order_warnings
+from momentum.utils.checks import check_input, order_warnings, text
 from momentum.utils.safety import check_order
 from tests.helpers import NOW, D, N, built, context, knobs, limit, problems, refused
 
@@ -917,3 +917,8 @@ class TestWarnings:
         assert built(order)["params"]["cl_ord_id"] == "abc"
         assert len(order_warnings(order)) == 1
         assert order_warnings(LimitOrder(**BASE, limit_price=D("0.5"), cl_ord_id="abc")) == ()
+
+
+@pytest.mark.parametrize("zero", ["0", "-0", "0.000", "-0E+3"])
+def test_a_zero_is_written_0_whatever_its_sign_or_exponent(zero: str) -> None:
+    assert text(D(zero)) == "0"

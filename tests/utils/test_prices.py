@@ -162,6 +162,14 @@ def test_a_relative_trailing_close_without_an_entry_has_no_price() -> None:
     assert close_price(trailing, STRICT, None) is None
 
 
+def test_a_trailing_close_without_an_entry_has_no_price_even_with_an_absolute_limit() -> None:
+    """The limit sits at the trailing trigger's level; with no level there is no price, even for
+    a `static` limit type (which the checks refuse on a trailing close)."""
+    trailing = TrailingStopLimitClose(trigger_price=D("1"), trigger_price_type="pct",
+                                      limit_price=D("5"), limit_price_type="static")  # fmt: skip
+    assert close_price(trailing, STRICT, None) is None
+
+
 class TestBuyLegs:
     def test_a_buy_is_one_entry_leg_with_its_cash(self) -> None:
         market = MarketOrder(**_BUY, ref_price=D("8"), cash_qty=D("20"))
