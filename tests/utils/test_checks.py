@@ -922,3 +922,12 @@ class TestWarnings:
 @pytest.mark.parametrize("zero", ["0", "-0", "0.000", "-0E+3"])
 def test_a_zero_is_written_0_whatever_its_sign_or_exponent(zero: str) -> None:
     assert text(D(zero)) == "0"
+
+
+def test_an_iceberg_whose_quantity_is_refused_is_not_also_held_to_the_display_ratio() -> None:
+    """1 shown of 10^20 would be under 1/15, but that quantity is refused on its own already."""
+    order = IcebergOrder(symbol="BTC/USD", side="buy", qty=D("1E+20"), limit_price=D("28440"),
+                         display_qty=D("1"))  # fmt: skip
+    assert [p.render() for p in check_input(order, context()).failure()] == [
+        "qty: '1E+20'; use a positive finite decimal with at most 18 decimals, below 10^16"
+    ]
