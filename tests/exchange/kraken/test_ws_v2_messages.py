@@ -73,8 +73,21 @@ def test_quantities_go_on_the_wire_in_plain_notation_with_their_digits(
     assert loads(data)["params"]["order_qty"] == N(on_the_wire)
 
 
-def test_a_plain_decimal_is_encoded_without_the_hook() -> None:
-    assert type(wire_number(D("0.001"))) is Decimal
+@pytest.mark.parametrize(
+    ("given", "plain"), [("0.001", "0.001"), ("2.844E+4", "28440"), ("1E+2", "100")]
+)
+def test_a_decimal_that_writes_itself_plainly_is_encoded_without_the_hook(
+    given: str, plain: str
+) -> None:
+    number = wire_number(D(given))
+    assert (type(number), str(number)) == (Decimal, plain)
+
+
+@pytest.mark.parametrize("given", ["1E-8", "0.00000001"])
+def test_a_decimal_that_str_writes_with_an_exponent_goes_through_the_hook(given: str) -> None:
+    number = wire_number(D(given))
+    assert type(number) is not Decimal
+    assert number == D(given)
 
 
 @pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity", "sNaN"])
@@ -271,6 +284,16 @@ def test_a_missing_required_key_is_one_problem_and_reading_stops() -> None:
             _form("Object contains unknown field `colour` - at `$.params`"),
             _form("Object missing required field `side` - at `$.params`"),
         ),
+    )
+
+
+def test_a_missing_required_key_deep_in_the_message_stops_reading_there() -> None:
+    # a stop-loss close without its trigger price: reading on without the `conditional` would
+    # give a plain limit order, which the message does not ask for
+    data = _LIMIT % ',"conditional":{"order_type":"stop-loss"}'
+    assert read_request(data) == (
+        None,
+        (_form("Object missing required field `trigger_price` - at `$.params.conditional`"),),
     )
 
 
