@@ -186,6 +186,17 @@ class TestKrakensOwnExamples:
     ) -> None:
         assert built(order, context(req_id=req_id)) == _as_momentum_sends(_EXAMPLES[name])
 
+    def test_with_the_sessions_token_the_docs_example_keeps_it_first_in_params(self) -> None:
+        example = _EXAMPLES["limit_buy"]
+        token = example["params"]["token"]
+        order = LimitOrder(symbol="BTC/USD", side="buy", qty=D("1.2"), limit_price=D("26500.4"),
+                           order_userref=100054)  # fmt: skip
+        data = build_add_order_json(order, context(req_id=123456789), token=token).unwrap()
+        assert loads(data) == {**example, "params": {**example["params"], **_ALWAYS_SENT}}
+        assert data.startswith(
+            b'{"method":"add_order","params":{"token":"' + token.encode() + b'",'
+        )
+
     def test_the_docs_trailing_stop_example(self) -> None:
         examples = loads((FIXTURES / "ws_v2_add_order_doc_examples.json").read_text())
         example = examples["trailing_stop_pct"]
