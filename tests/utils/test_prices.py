@@ -120,6 +120,9 @@ def test_a_close_trigger_is_placed_from_the_entry() -> None:
                                 limit_price=D("0.5"), ref_price=D("8")), "9.5"),
         (TrailingStopLimitOrder(**_BUY, trigger=Trigger(price=D("1"), price_type="quote"),
                                 limit_price=D("0.5")), None),
+        # no reference: no price, even with an absolute trigger (which the checks refuse)
+        (TrailingStopLimitOrder(**_BUY, trigger=Trigger(price=D("100")), limit_price=D("0.5")),
+         None),
     ],
 )  # fmt: skip
 def test_each_order_trades_at_its_own_price_where_it_is_known(
