@@ -32,7 +32,7 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.checks import check_input, order_warnings, text
+from momentum.utils.checks import check_input, order_warnings, screen_input, text
 from momentum.utils.safety import check_order
 from tests.helpers import NOW, D, N, built, context, knobs, limit, problems, refused
 
@@ -931,3 +931,17 @@ def test_an_iceberg_whose_quantity_is_refused_is_not_also_held_to_the_display_ra
     assert [p.render() for p in check_input(order, context()).failure()] == [
         "qty: '1E+20'; use a positive finite decimal with at most 18 decimals, below 10^16"
     ]
+
+
+class TestScreenInputStage:
+    """`screen_input` says whether the order reached the second stage (sound amounts, a known
+    side), which is what lets the guards compute with its prices."""
+
+    def test_an_order_type_the_library_refuses_never_reaches_it(self) -> None:
+        settle = SettlePositionOrder(symbol="BTC/USD", side="sell", qty=D("1"))
+        found, sound = screen_input(settle, context())
+        assert ([p.field for p in found], sound) == (["order_type"], False)
+
+    def test_a_sound_order_reaches_it_even_with_a_bad_field(self) -> None:
+        found, sound = screen_input(limit(cl_ord_id="x" * 40), context())
+        assert ([p.field for p in found], sound) == (["cl_ord_id"], True)
