@@ -942,6 +942,16 @@ class TestScreenInputStage:
         found, sound = screen_input(settle, context())
         assert ([p.field for p in found], sound) == (["order_type"], False)
 
+    def test_what_is_not_an_order_never_reaches_it(self) -> None:
+        untyped: Any = {"symbol": "BTC/USD"}
+        found, sound = screen_input(untyped, context())
+        assert ([p.field for p in found], sound) == (["order"], False)
+
+    def test_an_order_read_against_a_naive_clock_never_reaches_it(self) -> None:
+        naive = Context(knobs=knobs(), now=NOW.replace(tzinfo=None))
+        found, sound = screen_input(limit(), naive)
+        assert ([p.field for p in found], sound) == (["now"], False)
+
     def test_a_sound_order_reaches_it_even_with_a_bad_field(self) -> None:
         found, sound = screen_input(limit(cl_ord_id="x" * 40), context())
         assert ([p.field for p in found], sound) == (["cl_ord_id"], True)
