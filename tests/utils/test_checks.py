@@ -955,3 +955,19 @@ class TestScreenInputStage:
     def test_a_sound_order_reaches_it_even_with_a_bad_field(self) -> None:
         found, sound = screen_input(limit(cl_ord_id="x" * 40), context())
         assert ([p.field for p in found], sound) == (["cl_ord_id"], True)
+
+
+@pytest.mark.parametrize(
+    ("price_type", "accepted"),
+    [("pct", "a non-zero percent offset strictly between -100 and 100, such as -2"),
+     ("quote", "a non-zero offset in quote currency, such as -150")],
+)  # fmt: skip
+def test_a_relative_trigger_given_as_a_float_is_refused_for_its_type(
+    price_type: Any, accepted: str
+) -> None:
+    untyped: Any = -2.5
+    order = StopLossOrder(symbol="BTC/USD", side="sell", qty=D("0.001"),
+                          trigger=Trigger(price=untyped, price_type=price_type))  # fmt: skip
+    assert [p.render() for p in check_input(order, context()).failure()] == [
+        f"trigger.price: '-2.5'; use {accepted}"
+    ]
