@@ -814,3 +814,11 @@ def test_a_symbol_that_is_not_text_is_refused_without_a_suggestion() -> None:
             "that has it",
         )
     ]
+
+
+def test_an_unknown_symbol_offers_every_suggestion_word_for_word() -> None:
+    assert [p.render() for p in symbol_in_table_problems("BT/US", "symbol", TABLE)] == [
+        "symbol: 'BT/US' is not a pair in the instrument table; use a WS v2 symbol the table "
+        "knows (did you mean BTC/USD or BTC/USDT or ETH/USD?); for another pair, give "
+        "instrument data that has it"
+    ]

@@ -1104,3 +1104,14 @@ def test_a_batch_on_a_symbol_that_is_not_text_is_refused_for_the_symbol_alone() 
         "orders[0].symbol: '42'; use BASE/QUOTE in capitals, such as BTC/USD",
         "orders[1].symbol: '42'; use BASE/QUOTE in capitals, such as BTC/USD",
     ]
+
+
+def test_a_batch_read_against_no_clock_is_refused_for_the_clock_alone() -> None:
+    """Two buys of 6 USD are over a cap of 10 together, but with no usable clock the orders are
+    not sound, so their legs are not added up."""
+    no_clock = msgspec.structs.replace(context(**CAP_10), now="not a clock")
+    found = check_batch([buy("0.0002", "30000")] * 2, no_clock).failure()
+    assert [p.render() for p in found] == [
+        "orders[0].now: a naive datetime; use a timezone-aware clock reading",
+        "orders[1].now: a naive datetime; use a timezone-aware clock reading",
+    ]
