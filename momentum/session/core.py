@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Context as DecimalContext
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final, Literal, assert_never
 
 import msgspec
@@ -465,22 +465,36 @@ def start(config: SessionConfig, now: datetime, id_prefix: str) -> Session:
 
 def next_deadline(session: Session) -> datetime | None:
     """The earliest time at which a `Tick` changes something (None: only inputs will)."""
-    times: list[datetime] = []
     config = session.config
+    earliest: datetime | None = None
     if session.phase == "backoff" and session.retry_at is not None:
-        times.append(session.retry_at)
-    if session.last_frame_at is not None and session.phase in ("opening", "subscribing", "ready"):
-        times.append(session.last_frame_at + timedelta(seconds=config.silence_limit))
-    for pending in session.in_flight:
-        if pending.sent_at is not None:
-            times.append(pending.sent_at + timedelta(seconds=config.answer_timeout))
+        earliest = session.retry_at
+    if session.last_frame_at is not None and session.phase in _LISTENING:
+        earliest = _earlier(earliest, session.last_frame_at + _span(config.silence_limit))
+    sent = [pending.sent_at for pending in session.in_flight if pending.sent_at is not None]
+    if sent:  # the oldest send times out first
+        earliest = _earlier(earliest, min(sent) + _span(config.answer_timeout))
     for pending in session.queued:
-        times.append(pending.submitted_at + timedelta(seconds=config.wait_for_online))
+        earliest = _earlier(earliest, pending.submitted_at + _span(config.wait_for_online))
         if pending.release_at is not None:
-            times.append(pending.release_at)
+            earliest = _earlier(earliest, pending.release_at)
     if session.token_at is not None and session.phase == "ready":
-        times.append(session.token_at + timedelta(seconds=config.token_refresh))
-    return min(times) if times else None
+        earliest = _earlier(earliest, session.token_at + _span(config.token_refresh))
+    return earliest
+
+
+_LISTENING: Final = ("opening", "subscribing", "ready")
+
+
+def _earlier(known: datetime | None, other: datetime) -> datetime:
+    return other if known is None or other < known else known
+
+
+@lru_cache(maxsize=64)
+def _span(seconds: float) -> timedelta:
+    """A configured number of seconds as a timedelta, made once per figure: the shell asks for
+    the next deadline after every input, and timedelta(seconds=float) is most of its cost."""
+    return timedelta(seconds=seconds)
 
 
 # --- step -----------------------------------------------------------------------------------------
@@ -726,7 +740,7 @@ def _flush(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]
     rates = session.rates
     config = session.config
     for pending in session.queued:
-        if now >= pending.submitted_at + timedelta(seconds=config.wait_for_online):
+        if now >= pending.submitted_at + _span(config.wait_for_online):
             where = session.system or "not connected"
             outputs.append(NotSent(req_id=pending.req_id,
                                    reason=f"no usable connection in time ({where})"))  # fmt: skip
@@ -1109,13 +1123,13 @@ def _tick(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]]
         session = msgspec.structs.replace(session, phase="stopped", retry_at=None)
         return _connect_if_stopped(session, now)
     last = session.last_frame_at if session.phase in ("opening", "subscribing", "ready") else None
-    if last is not None and now - last > timedelta(seconds=config.silence_limit):
+    if last is not None and now - last > _span(config.silence_limit):
         # no frame for 5 s: do not rely on TCP to say the connection is gone
         return _lost(session, now, 0.5, f"no frame for {config.silence_limit:g} s", close=True)
     outputs: list[Output] = []
     timed_out = [
         p for p in session.in_flight
-        if p.sent_at is not None and now - p.sent_at > timedelta(seconds=config.answer_timeout)
+        if p.sent_at is not None and now - p.sent_at > _span(config.answer_timeout)
     ]  # fmt: skip
     if timed_out:
         outputs.extend(OutcomeUnknown(req_id=p.req_id, cl_ord_ids=p.cl_ord_ids,
@@ -1132,7 +1146,7 @@ def _tick(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]]
         outputs.extend(seen)
     refresh_due = (
         session.phase == "ready" and session.token_at is not None and not session.minting
-        and now - session.token_at >= timedelta(seconds=config.token_refresh)
+        and now - session.token_at >= _span(config.token_refresh)
     )  # fmt: skip
     if refresh_due:
         session = msgspec.structs.replace(session, minting=True)

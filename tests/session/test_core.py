@@ -641,6 +641,32 @@ def test_next_deadline_names_the_earliest_timer() -> None:
     assert next_deadline(session) == at(5)  # the silence limit comes before the answer's
 
 
+def every_timer(session: Session) -> datetime | None:
+    """`next_deadline` as its docstring says it: the earliest of every timer that is running."""
+    config = session.config
+
+    def span(seconds: float) -> timedelta:
+        return timedelta(seconds=seconds)
+
+    times = [
+        *([session.retry_at] if session.phase == "backoff" and session.retry_at else []),
+        *(
+            [session.last_frame_at + span(config.silence_limit)]
+            if session.last_frame_at and session.phase in ("opening", "subscribing", "ready")
+            else []
+        ),
+        *(p.sent_at + span(config.answer_timeout) for p in session.in_flight if p.sent_at),
+        *(p.submitted_at + span(config.wait_for_online) for p in session.queued),
+        *(p.release_at for p in session.queued if p.release_at),
+        *(
+            [session.token_at + span(config.token_refresh)]
+            if session.token_at and session.phase == "ready"
+            else []
+        ),
+    ]
+    return min(times, default=None)
+
+
 # --- the law ---------------------------------------------------------------------------------------
 
 ACTIONS = st.lists(
@@ -666,6 +692,7 @@ def test_no_add_is_ever_sent_twice_and_every_add_ends_known_or_reported_unknown(
     def feed(event: Input) -> None:
         nonlocal session
         session, caused = step(session, event)
+        assert next_deadline(session) == every_timer(session)
         outputs.extend(caused)
         for output in caused:
             if isinstance(output, SendFrame):
