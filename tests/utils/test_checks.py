@@ -971,3 +971,20 @@ def test_a_relative_trigger_given_as_a_float_is_refused_for_its_type(
     assert [p.render() for p in check_input(order, context()).failure()] == [
         f"trigger.price: '-2.5'; use {accepted}"
     ]
+
+
+@pytest.mark.parametrize(
+    ("strict", "price_type", "price", "refused"),
+    [(True, "static", "28000", []), (True, "pct", "-2", []), (False, "static", "28000", []),
+     (False, "pct", "-2", ["limit_price: missing; use an absolute limit price (a relative "
+                           "trigger cannot stand in for it)"])],
+)  # fmt: skip
+def test_a_stop_limit_without_a_limit_needs_one_only_where_nothing_stands_in(
+    strict: bool, price_type: Any, price: str, refused: list[str]
+) -> None:
+    """With ABS_LIMIT_REQUIRED=1 the guard refuses it (not an input problem); with 0 a static
+    trigger stands in for the limit, and a relative one cannot."""
+    order = StopLossLimitOrder(symbol="BTC/USD", side="sell", qty=D("0.001"),
+                               trigger=Trigger(price=D(price), price_type=price_type))  # fmt: skip
+    found = check_input(order, context(abs_limit_required=strict))
+    assert [p.render() for p in found.swap().value_or(())] == refused
