@@ -32,7 +32,7 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.checks import check_input, order_warnings, screen_input, text
+from momentum.utils.checks import check_input, order_warnings, quote, screen_input, text
 from momentum.utils.safety import check_order
 from tests.helpers import NOW, D, N, built, context, knobs, limit, problems, refused
 
@@ -988,3 +988,7 @@ def test_a_stop_limit_without_a_limit_needs_one_only_where_nothing_stands_in(
                                trigger=Trigger(price=D(price), price_type=price_type))  # fmt: skip
     found = check_input(order, context(abs_limit_required=strict))
     assert [p.render() for p in found.swap().value_or(())] == refused
+
+
+def test_the_quote_currency_of_a_symbol_and_of_one_without_a_quote() -> None:
+    assert (quote("BTC/USD"), quote("BTCUSD")) == ("USD", "quote currency")
