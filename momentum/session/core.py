@@ -89,7 +89,7 @@ from momentum.session.orders import (
     apply,
     apply_snapshot,
 )
-from momentum.session.rate import RateCounter, Tier, admit, announced, charge, cost, counter
+from momentum.session.rate import RateCounter, Tier, announced, cost, counter, take
 
 __all__ = [
     "Answered",
@@ -757,7 +757,7 @@ def _flush(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]
             continue
         price = _rate_cost(pending)
         if price is not None and pending.symbol is not None:
-            allowed = admit(rates, pending.symbol, price, now)
+            allowed, rates = take(rates, pending.symbol, price, now)
             if not allowed.ok:
                 if config.rate_policy == "refuse" or allowed.wait_seconds is None:
                     outputs.append(NotSent(req_id=pending.req_id,
@@ -770,7 +770,6 @@ def _flush(session: Session, now: datetime) -> tuple[Session, tuple[Output, ...]
                 waiting.append(msgspec.structs.replace(pending, release_at=until))
                 outputs.append(Held(req_id=pending.req_id, until=until))
                 continue
-            rates = charge(rates, pending.symbol, price, now)
         if pending.encoded is not None and now == pending.submitted_at:
             data = splice_token(pending.encoded, session.token)  # as checked, this instant
         else:

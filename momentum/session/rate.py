@@ -61,6 +61,7 @@ __all__ = [
     "cost",
     "counter",
     "level",
+    "take",
     "tier_of",
 ]
 
@@ -133,6 +134,8 @@ class Admit(msgspec.Struct, frozen=True, kw_only=True):
 # wide enough that no level or product here is ever rounded, whatever the caller's context
 _EXACT: Final = Context(prec=60)
 _MICROSECOND: Final = Decimal("0.000001")
+_NONE: Final = Decimal(0)
+_NO_TIME: Final = timedelta(0)
 _AMEND: Final = ((5, 3), (10, 2), (15, 1))
 _EDIT: Final = ((5, 6), (10, 5), (15, 4), (45, 2), (90, 1))
 _CANCEL: Final = ((5, 8), (10, 6), (15, 5), (45, 4), (90, 2), (300, 1))
@@ -223,11 +226,14 @@ def level(rates: RateCounter, symbol: str, now: datetime) -> Decimal:
     >>> level(charge(counter("intermediate", timedelta(0)), "BTC/USD", Decimal(50), t0), "BTC/USD", t0 + timedelta(seconds=10))
     Decimal('26.6')
     """
-    pair = _pair(rates, symbol)
+    return _level(rates, _pair(rates, symbol), now)
+
+
+def _level(rates: RateCounter, pair: PairLevel | None, now: datetime) -> Decimal:
     if pair is None:
-        return Decimal(0)
+        return _NONE
     decayed = _EXACT.multiply(rates.limits.decay, _seconds(now - pair.at))
-    return _plain(max(Decimal(0), _EXACT.subtract(pair.level, decayed)))
+    return _plain(max(_NONE, _EXACT.subtract(pair.level, decayed)))
 
 
 def admit(rates: RateCounter, symbol: str, cost: Decimal, now: datetime) -> Admit:
@@ -245,11 +251,14 @@ def admit(rates: RateCounter, symbol: str, cost: Decimal, now: datetime) -> Admi
     >>> admit(counter("starter"), "BTC/USD", Decimal(60), t0).ok, admit(counter("starter"), "BTC/USD", Decimal(61), t0)
     (True, Admit(ok=False, wait_seconds=None, level=Decimal('0')))
     """
+    return _admit(rates, _pair(rates, symbol), cost, now)
+
+
+def _admit(rates: RateCounter, pair: PairLevel | None, cost: Decimal, now: datetime) -> Admit:
     limits = rates.limits
-    now_level = level(rates, symbol, now)
+    now_level = _level(rates, pair, now)
     if _EXACT.add(now_level, cost) <= limits.threshold:
-        return Admit(ok=True, wait_seconds=Decimal(0), level=now_level)
-    pair = _pair(rates, symbol)
+        return Admit(ok=True, wait_seconds=_NONE, level=now_level)
     if pair is None or cost > limits.threshold or limits.decay <= 0:
         return Admit(ok=False, wait_seconds=None, level=now_level)
     # the count, decaying from `pair.at` (which may be after now), leaves room at at + over/decay
@@ -277,13 +286,51 @@ def charge(rates: RateCounter, symbol: str, cost: Decimal, now: datetime) -> Rat
     (PairLevel(symbol='BTC/USD', level=Decimal('1'), at=datetime.datetime(2026, 1, 1, 0, 0, 1, tzinfo=datetime.timezone.utc)),)
     """
     previous = _pair(rates, symbol)
-    arrival = now + max(rates.margin, timedelta(0))
+    return _charged(rates, previous, _updated(rates, symbol, previous, cost, now))
+
+
+def take(
+    rates: RateCounter, symbol: str, cost: Decimal, now: datetime
+) -> tuple[Admit, RateCounter]:
+    """`admit`, and the counter `charge`d with the request if it was admitted (unchanged if
+    not): what a sender does before each request, with the pair's count worked out once.
+
+    >>> from datetime import UTC
+    >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> allowed, rates = take(counter("starter"), "BTC/USD", Decimal(60), t0)
+    >>> allowed.ok, level(rates, "BTC/USD", t0), take(rates, "BTC/USD", Decimal(1), t0)[0].ok
+    (True, Decimal('60'), False)
+    """
+    previous = _pair(rates, symbol)
+    allowed = _admit(rates, previous, cost, now)
+    if not allowed.ok:
+        return allowed, rates
+    updated = _updated(rates, symbol, previous, cost, now, now_level=allowed.level)
+    return allowed, _charged(rates, previous, updated)
+
+
+def _updated(
+    rates: RateCounter,
+    symbol: str,
+    previous: PairLevel | None,
+    cost: Decimal,
+    now: datetime,
+    *,
+    now_level: Decimal | None = None,
+) -> PairLevel:
+    """The pair's count after a charge at `now`: counted at once, decaying from the latest
+    time the exchange may receive it (`now_level`: the count before, when already known)."""
+    before = _level(rates, previous, now) if now_level is None else now_level
+    arrival = now + max(rates.margin, _NO_TIME)
     at = arrival if previous is None else max(previous.at, arrival)
-    updated = PairLevel(
-        symbol=symbol, level=max(Decimal(0), _EXACT.add(level(rates, symbol, now), cost)), at=at
-    )
-    others = tuple(pair for pair in rates.pairs if pair.symbol != symbol)
-    pairs = tuple(sorted((*others, updated), key=lambda pair: pair.symbol))
+    return PairLevel(symbol=symbol, level=max(_NONE, _EXACT.add(before, cost)), at=at)
+
+
+def _charged(rates: RateCounter, previous: PairLevel | None, updated: PairLevel) -> RateCounter:
+    if previous is None:
+        pairs = tuple(sorted((*rates.pairs, updated), key=lambda pair: pair.symbol))
+    else:  # same symbol, same place in the order
+        pairs = tuple(updated if pair is previous else pair for pair in rates.pairs)
     return msgspec.structs.replace(rates, pairs=pairs)
 
 
@@ -307,7 +354,7 @@ def _plain(value: Decimal) -> Decimal:
 
 def _seconds(elapsed: timedelta) -> Decimal:
     """The seconds of `elapsed`, exactly; negative ones (a clock before the charge) as 0."""
-    if elapsed <= timedelta(0):
-        return Decimal(0)
+    if elapsed <= _NO_TIME:
+        return _NONE
     micros = (elapsed.days * 86_400 + elapsed.seconds) * 1_000_000 + elapsed.microseconds
     return Decimal(micros).scaleb(-6, context=_EXACT)

@@ -24,6 +24,7 @@ from momentum.session.rate import (
     cost,
     counter,
     level,
+    take,
     tier_of,
 )
 
@@ -354,6 +355,22 @@ def test_waiting_the_offered_time_admits_the_same_request(
     if verdict.wait_seconds is not None:
         later = now + timedelta(microseconds=int(verdict.wait_seconds * 1_000_000))
         assert admit(rates, symbol, cost(kind, age, n), later).ok
+
+
+@given(TIERS, st.lists(STEP, max_size=80), MARGINS)
+def test_take_is_admit_then_charge_only_what_was_admitted(
+    tier: Tier, steps: list[tuple[int, RequestKind, timedelta | None, int, str]], margin: timedelta
+) -> None:
+    """`take` answers as `admit` does, and leaves the counter as `charge` would after an
+    admitted request, and unchanged after a refused one, over any sequence on two pairs."""
+    rates, now = counter(tier, margin), T0
+    for micros, kind, age, n, symbol in steps:
+        now += timedelta(microseconds=micros)
+        price = cost(kind, age, n)
+        allowed, taken = take(rates, symbol, price, now)
+        assert allowed == admit(rates, symbol, price, now)
+        assert taken == (charge(rates, symbol, price, now) if allowed.ok else rates)
+        rates = taken
 
 
 @given(TIERS, st.lists(STEP, max_size=40), st.integers(min_value=0, max_value=10**9))
