@@ -9,13 +9,17 @@ library's default) unless a row says otherwise:
 
 * check: `momentum.session.core.check_request`, which the core runs on every `Submit` (deadline
   re-stamped, encoded, decoded and checked as `--check` checks it);
-* of which, read back: `read_request` of the message's own encoded bytes (decode, and the
-  duplicate-key scan with the standard library's `json`), the first thing `check_message` does;
+* of which, read back: the message's own encoded bytes decoded with their types, as the core
+  reads them back before checking (an encoder writes no key twice: no duplicate-key scan);
+* `--check`'s reader: `read_request` of the same bytes (decode, and the duplicate-key scan with
+  the standard library's `json`), what `check_message` does first with a file's text; for scale;
 * token request: `momentum.exchange.kraken.rest.auth.token_request`, the signed REST call (once
   per token, every few minutes: not per order, shown for scale);
 * encode with the token: `momentum.exchange.kraken.ws_v2_messages.with_token`;
 * step, submit: the core's `step` for a `Submit` on a ready session (check, req_id, rate counter,
   re-stamp, encode with the token: everything up to the frame to send);
+* step, the next request: the same `Submit` on the session after the first request was
+  answered, its pair already on the rate counter (what every request but a session's first pays);
 * step, answer: the core's `step` for the `Received` answer frame of that request (decode, match,
   `Answered`).
 
@@ -107,7 +111,9 @@ ANSWER = msgspec.json.encode({"method": "add_order", "req_id": REQ_ID, "result":
     "order_id": "OU22CG-KLAF2-FWUDD7"}, "success": True, "time_in": "2026-12-01T09:00:00.130000Z",
     "time_out": "2026-12-01T09:00:00.130400Z"})  # fmt: skip
 RECEIVED = Received(data=ANSWER, now=NOW)
-assert any(isinstance(o, Answered) for o in step(AFTER, RECEIVED)[1])
+ANSWERED, TOLD = step(AFTER, RECEIVED)
+assert any(isinstance(o, Answered) for o in TOLD), TOLD
+assert not ANSWERED.in_flight and ANSWERED.rates.pairs, ANSWERED
 PARAMS: dict[str, object] = {"token": TOKEN, **op.OTO_DICT}
 
 
@@ -123,10 +129,11 @@ def floor_decode() -> object:
 
 def stages() -> dict[str, tuple[str, Callable[[], object]]]:
     """Each stage: its key (for `instructions.py`), its label, and the call measured."""
-    from momentum.exchange.kraken.ws_v2_messages import encode, read_request  # noqa: PLC0415
+    from momentum.exchange.kraken.ws_v2_messages import Request, encode, read_request  # noqa: PLC0415
     from momentum.session.core import check_request  # noqa: PLC0415
 
     encoded = encode(MESSAGE).unwrap()
+    typed = msgspec.json.Decoder(Request)
 
     return {
         "floor": ("floor: the frame as a plain dict + msgspec encode", floor),
@@ -135,13 +142,17 @@ def stages() -> dict[str, tuple[str, Callable[[], object]]]:
                           lambda: check_request(MESSAGE, SHIPPED, NOTHING, NOW)),
         "check_unchecked": ("check_request (instruments unchecked)",
                             lambda: check_request(MESSAGE, UNCHECKED, NOTHING, NOW)),
-        "read_back": ("of which: read_request of its own bytes",
-                      lambda: read_request(encoded)),
+        "read_back": ("of which: its own bytes read back with their types",
+                      lambda: typed.decode(encoded)),
+        "read_request": ("--check's reader of the same bytes (for scale)",
+                         lambda: read_request(encoded)),
         "token_request": ("token_request (per token, not per order)",
                           lambda: token_request(KEY, SECRET, 1_764_579_600_000_000)),
         "with_token": ("with_token (encode with the token)",
                        lambda: with_token(MESSAGE, Secret(TOKEN))),
         "step_submit": ("step(Submit) on a ready session", lambda: step(READY, SUBMIT)),
+        "step_submit_next": ("step(Submit), the next request (its pair counted)",
+                             lambda: step(ANSWERED, SUBMIT)),
         "step_received": ("step(Received answer) with it in flight",
                           lambda: step(AFTER, RECEIVED)),
     }  # fmt: skip
