@@ -32,7 +32,14 @@ from momentum.models.intent import (
     TrailingStopOrder,
     Trigger,
 )
-from momentum.utils.checks import check_input, order_warnings, quote, screen_input, text
+from momentum.utils.checks import (
+    check_input,
+    context_problems,
+    order_warnings,
+    quote,
+    screen_input,
+    text,
+)
 from momentum.utils.safety import check_order
 from tests.helpers import NOW, D, N, built, context, knobs, limit, problems, refused
 
@@ -992,3 +999,12 @@ def test_a_stop_limit_without_a_limit_needs_one_only_where_nothing_stands_in(
 
 def test_the_quote_currency_of_a_symbol_and_of_one_without_a_quote() -> None:
     assert (quote("BTC/USD"), quote("BTCUSD")) == ("USD", "quote currency")
+
+
+def test_the_shipped_table_chosen_against_instruments_file_word_for_word() -> None:
+    shipped = Context(knobs=knobs(instruments_file="pairs.json"), now=NOW)
+    assert [p.render() for p in context_problems(shipped)] == [
+        "instruments: the shipped table, while INSTRUMENTS_FILE names 'pairs.json'; use the "
+        "table read from that file (load it once and pass it as instruments), or "
+        "instruments='unchecked' to check only the symbol's shape"
+    ]
