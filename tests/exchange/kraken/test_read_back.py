@@ -70,6 +70,8 @@ LOADED: list[SpotOrder] = [
     TrailingStopOrder(**common(), trigger=Trigger(price=D("2"), price_type="pct")),
     TrailingStopLimitOrder(**common(), trigger=Trigger(price=D("150"), price_type="quote"),
                            limit_price=D("-5"), limit_price_type="quote"),
+    TrailingStopLimitOrder(**common(), trigger=Trigger(price=D("1"), price_type="pct"),
+                           limit_price=D("-0.5"), limit_price_type="pct"),
 ]  # fmt: skip
 
 
