@@ -785,3 +785,8 @@ class TestCheckRequest:
         )  # a caller ignoring its type checker: a list where a Decimal belongs
         problems = check_request(wrong, CONTEXT, Beside(), T0)
         assert any("$.params.order_qty" in str(problem) for problem in problems), problems
+        unwritable = msgspec.structs.replace(
+            message, params=msgspec.structs.replace(message.params, order_qty=object())
+        )  # not even JSON: refused by the encoder, with its path, nothing raised
+        (problem,) = check_request(unwritable, CONTEXT, Beside(), T0)
+        assert getattr(problem, "field", None) == "params.order_qty", problem

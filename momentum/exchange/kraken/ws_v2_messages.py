@@ -498,7 +498,7 @@ def wire_number(value: Decimal) -> Decimal:
 def _enc_hook(value: object) -> msgspec.Raw:
     if isinstance(value, Decimal):
         return msgspec.Raw(format(value, "f").encode())
-    raise NotImplementedError(type(value).__name__)  # msgspec turns this into its TypeError
+    raise NotImplementedError(type(value).__name__)  # `encode` turns this into a refusal
 
 
 _ENCODER: Final = msgspec.json.Encoder(decimal_format="number", enc_hook=_enc_hook)
@@ -531,7 +531,11 @@ def encode(message: Request) -> Result[bytes, tuple[InputInvalid, ...]]:
     `decimal_format="number"` writes `NaN`/`Infinity` raw (invalid JSON): bytes holding either word
     have their numbers checked one by one, and a non-finite one is refused with its path.
     """
-    data = _ENCODER.encode(message)
+    try:
+        data = _ENCODER.encode(message)
+    except (NotImplementedError, TypeError, ValueError, OverflowError, msgspec.EncodeError):
+        # a Struct built with a value of no declared type (a caller without a type checker)
+        return Failure(_unwritable(message))
     if b"NaN" not in data and b"Infinity" not in data:
         return Success(data)  # a non-finite Decimal is always written as one of these words
     # a string may hold the word too: look at the numbers
@@ -541,6 +545,34 @@ def encode(message: Request) -> Result[bytes, tuple[InputInvalid, ...]]:
         if not value.is_finite()
     )
     return Failure(found) if found else Success(data)
+
+
+def _unwritable(message: msgspec.Struct) -> tuple[InputInvalid, ...]:
+    """What the encoder could not write, by path: values of no type a message declares."""
+    found = tuple(
+        InputInvalid(
+            field=path,
+            given=f"{show(value)} ({type(value).__name__})",
+            accepted="a value of the type the message declares",
+        )
+        for path, value in _leaves(message)
+        if not isinstance(value, str | int | float | Decimal | UnsetType | None)
+    )
+    return found or (
+        InputInvalid(field="message", given="a value JSON cannot carry",
+                     accepted="the types the message declares"),
+    )  # fmt: skip
+
+
+def _leaves(value: object, path: str = "") -> Iterator[tuple[str, object]]:
+    if isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            yield from _leaves(getattr(value, name), f"{path}{name}.")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _leaves(item, f"{path[:-1]}[{index}].")
+    else:
+        yield path[:-1], value
 
 
 _PARAMS: Final = b'"params":{'

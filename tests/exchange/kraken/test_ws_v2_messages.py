@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -361,6 +362,31 @@ def test_a_non_finite_number_in_a_batchs_order_is_named_by_its_index() -> None:
         BatchLimit(side="buy", order_qty=D("1"), margin=False, limit_price=D(price))
         for price in ("1", "NaN")
     ]
+    batch = BatchAdd(params=BatchAddParams(symbol="BTC/USD", orders=orders))
+    assert [p.field for p in encode(batch).failure()] == ["params.orders[1].limit_price"]
+
+
+class _Opaque:
+    def __repr__(self) -> str:
+        return "<opaque>"
+
+
+def test_a_value_of_no_declared_type_is_refused_with_its_path_not_raised() -> None:
+    """A Struct built without a type checker: the encoder cannot write the value, and the
+    refusal names where it is instead of letting msgspec's exception out of the core."""
+    market = _market(D("1"))
+    odd = msgspec.structs.replace(
+        market, params=msgspec.structs.replace(market.params, order_qty=_Opaque())
+    )
+    assert encode(odd).failure() == (
+        InputInvalid(
+            field="params.order_qty",
+            given="'<opaque>' (_Opaque)",
+            accepted="a value of the type the message declares",
+        ),
+    )
+    good = BatchLimit(side="buy", order_qty=D("1"), margin=False, limit_price=D("1"))
+    orders: list[BatchOrder] = [good, msgspec.structs.replace(good, limit_price=_Opaque())]
     batch = BatchAdd(params=BatchAddParams(symbol="BTC/USD", orders=orders))
     assert [p.field for p in encode(batch).failure()] == ["params.orders[1].limit_price"]
 
