@@ -182,7 +182,7 @@ def _rest_only(order: SpotOrder, context: Context) -> list[OrderProblem]:
     found: list[OrderProblem] = []
     table = pair_table(context)
     pair = None if table is None else table.get(order.symbol)
-    if pair is None or pair.rest_pair is None:
+    if pair is None or not pair.rest_pair:  # None, or an empty altname: never `pair=`
         found.append(InputInvalid(field="symbol", given=f"no REST pair name known for {order.symbol}",
                                   accepted="instrument data with the pair's REST name (altname)"))  # fmt: skip
     if context.knobs.deadline_ms < REST_DEADLINE_MS_MIN:

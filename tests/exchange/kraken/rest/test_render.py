@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from returns.result import Success
 
+from momentum.errors import InputInvalid
 from momentum.exchange.kraken.instruments import load_default_instruments
 from momentum.exchange.kraken.rest.render import RestAddOrder, build_rest_add_order, urlencoded
 from momentum.models.context import Context
@@ -114,6 +115,14 @@ def test_without_a_rest_pair_name_the_form_is_refused() -> None:
     order = LimitOrder(symbol="BTC/USD", side="buy", qty=D("0.001"), limit_price=D("28000"))
     found = build_rest_add_order(order, context()).failure()
     assert [getattr(p, "field", None) for p in found] == ["symbol"]
+    nameless = {"BTC/USD": msgspec.structs.replace(TABLE["BTC/USD"], rest_pair="")}
+    empty = msgspec.structs.replace(context(), instruments=nameless)  # AssetPairs' altname ""
+    (problem,) = build_rest_add_order(order, empty).failure()
+    assert problem == InputInvalid(
+        field="symbol",
+        given="no REST pair name known for BTC/USD",
+        accepted="instrument data with the pair's REST name (altname)",
+    )
 
 
 # --- Kraken's OpenAPI enums ------------------------------------------------------------------------
