@@ -498,7 +498,7 @@ def wire_number(value: Decimal) -> Decimal:
 def _enc_hook(value: object) -> msgspec.Raw:
     if isinstance(value, Decimal):
         return msgspec.Raw(format(value, "f").encode())
-    raise NotImplementedError(type(value).__name__)  # `encode` turns this into a refusal
+    raise NotImplementedError  # `encode` turns this into a refusal naming the value's path
 
 
 _ENCODER: Final = msgspec.json.Encoder(decimal_format="number", enc_hook=_enc_hook)
@@ -533,9 +533,15 @@ def encode(message: Request) -> Result[bytes, tuple[InputInvalid, ...]]:
     """
     try:
         data = _ENCODER.encode(message)
-    except (NotImplementedError, TypeError, ValueError, OverflowError, msgspec.EncodeError):
+    except (
+        NotImplementedError,
+        TypeError,
+        ValueError,
+        OverflowError,
+        msgspec.EncodeError,
+    ) as error:
         # a Struct built with a value of no declared type (a caller without a type checker)
-        return Failure(_unwritable(message))
+        return Failure(_unwritable(message, error))
     if b"NaN" not in data and b"Infinity" not in data:
         return Success(data)  # a non-finite Decimal is always written as one of these words
     # a string may hold the word too: look at the numbers
@@ -547,21 +553,34 @@ def encode(message: Request) -> Result[bytes, tuple[InputInvalid, ...]]:
     return Failure(found) if found else Success(data)
 
 
-def _unwritable(message: msgspec.Struct) -> tuple[InputInvalid, ...]:
-    """What the encoder could not write, by path: values of no type a message declares."""
+def _unwritable(message: msgspec.Struct, error: Exception) -> tuple[InputInvalid, ...]:
+    """What the encoder could not write, by path: a value of no type a message declares, or text
+    UTF-8 cannot carry (a lone surrogate, which a JSON `\\ud800` escape decodes to)."""
     found = tuple(
-        InputInvalid(
-            field=path,
-            given=f"{show(value)} ({type(value).__name__})",
-            accepted="a value of the type the message declares",
-        )
-        for path, value in _leaves(message)
-        if not isinstance(value, str | int | float | Decimal | UnsetType | None)
+        problem for path, value in _leaves(message) if (problem := _unwritten(path, value))
     )
-    return found or (
-        InputInvalid(field="message", given="a value JSON cannot carry",
-                     accepted="the types the message declares"),
-    )  # fmt: skip
+    # none found: the encoder's own words, so the refusal never comes back empty
+    return found or (InputInvalid(field="message", given=repr(error), accepted=_DECLARED),)
+
+
+def _unwritten(path: str, value: object) -> InputInvalid | None:
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return InputInvalid(field=path, given=show(value),
+                                accepted="text UTF-8 can carry (no lone surrogate)")  # fmt: skip
+        return None
+    if isinstance(value, int | float | Decimal | UnsetType | None):
+        return None
+    return InputInvalid(
+        field=path,
+        given=f"{show(value)} ({type(value).__name__})",
+        accepted=_DECLARED,
+    )
+
+
+_DECLARED: Final = "a value of the type the message declares"
 
 
 def _leaves(value: object, path: str = "") -> Iterator[tuple[str, object]]:

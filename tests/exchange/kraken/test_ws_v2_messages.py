@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from msgspec import UNSET
 
 from momentum.errors import InputInvalid
+from momentum.exchange.kraken import ws_v2_messages
 from momentum.exchange.kraken.instruments import decode_instruments
 from momentum.exchange.kraken.ws_v2_messages import (
     AddOrder,
@@ -389,6 +390,40 @@ def test_a_value_of_no_declared_type_is_refused_with_its_path_not_raised() -> No
     orders: list[BatchOrder] = [good, msgspec.structs.replace(good, limit_price=_Opaque())]
     batch = BatchAdd(params=BatchAddParams(symbol="BTC/USD", orders=orders))
     assert [p.field for p in encode(batch).failure()] == ["params.orders[1].limit_price"]
+
+
+def test_text_utf8_cannot_carry_is_refused_with_its_path_not_raised() -> None:
+    """A lone surrogate (what a JSON `\\ud800` escape decodes to) cannot be written as UTF-8."""
+    market = _market(D("1"))
+    odd = msgspec.structs.replace(
+        market, params=msgspec.structs.replace(market.params, cl_ord_id="a\ud800")
+    )
+    assert encode(odd).failure() == (
+        InputInvalid(
+            field="params.cl_ord_id",
+            given="'a\\ud800'",
+            accepted="text UTF-8 can carry (no lone surrogate)",
+        ),
+    )
+
+
+def test_when_no_value_is_found_to_blame_the_refusal_gives_the_encoders_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The walk that names the culprit is a courtesy: if it finds none, the message is still
+    refused, never passed and never an empty refusal."""
+    monkeypatch.setattr(ws_v2_messages, "_unwritten", lambda path, value: None)
+    market = _market(D("1"))
+    odd = msgspec.structs.replace(
+        market, params=msgspec.structs.replace(market.params, order_qty=_Opaque())
+    )
+    assert encode(odd).failure() == (
+        InputInvalid(
+            field="message",
+            given="NotImplementedError()",
+            accepted="a value of the type the message declares",
+        ),
+    )
 
 
 _CANCEL = CancelOrder(params=CancelOrderParams(order_id=["A"]))
