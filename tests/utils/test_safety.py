@@ -702,6 +702,15 @@ class TestAllowLive:
     def test_a_live_order_is_refused_while_allow_live_is_off(self) -> None:
         assert guards_of(limit(), live=True) == ["ALLOW_LIVE"]
 
+    def test_a_live_orders_refusal_word_for_word_on_the_order_path_and_alone(self) -> None:
+        expected = GuardRefused(
+            guard="ALLOW_LIVE",
+            figures="a live order (validate=false) was asked for and ALLOW_LIVE=0",
+            remedy="set ALLOW_LIVE=1 to allow live orders, or ask for validation only (`validate`)",
+        )
+        assert build_add_order(limit(), context(live=True)).failure() == (expected,)
+        assert allow_live(limit(), context(live=True)) == expected
+
     def test_a_live_order_with_allow_live_on_sends_validate_false(self) -> None:
         assert built(limit(), context(live=True, allow_live=True))["params"]["validate"] is False
 
