@@ -104,6 +104,9 @@ def main() -> int:
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     copy_tracked(workdir)
+    # mutmut maps tests to functions once and then only adds new tests: an old test that now
+    # reaches a new function would be missed, and its mutants reported as survivors. Map afresh.
+    (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     mutmut = [str(Path(sys.executable).with_name("mutmut"))]
     env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
     run = [*mutmut, "run", "--max-children", str(args.children)]
