@@ -372,14 +372,16 @@ class _Opaque:
         return "<opaque>"
 
 
+def _market_with(**params: object) -> AddOrder:
+    """A market add whose params were replaced without a type checker's say."""
+    market = _market(D("1"))
+    return msgspec.structs.replace(market, params=msgspec.structs.replace(market.params, **params))
+
+
 def test_a_value_of_no_declared_type_is_refused_with_its_path_not_raised() -> None:
     """A Struct built without a type checker: the encoder cannot write the value, and the
     refusal names where it is instead of letting msgspec's exception out of the core."""
-    market = _market(D("1"))
-    odd = msgspec.structs.replace(
-        market, params=msgspec.structs.replace(market.params, order_qty=_Opaque())
-    )
-    assert encode(odd).failure() == (
+    assert encode(_market_with(order_qty=_Opaque())).failure() == (
         InputInvalid(
             field="params.order_qty",
             given="'<opaque>' (_Opaque)",
@@ -394,11 +396,7 @@ def test_a_value_of_no_declared_type_is_refused_with_its_path_not_raised() -> No
 
 def test_text_utf8_cannot_carry_is_refused_with_its_path_not_raised() -> None:
     """A lone surrogate (what a JSON `\\ud800` escape decodes to) cannot be written as UTF-8."""
-    market = _market(D("1"))
-    odd = msgspec.structs.replace(
-        market, params=msgspec.structs.replace(market.params, cl_ord_id="a\ud800")
-    )
-    assert encode(odd).failure() == (
+    assert encode(_market_with(cl_ord_id="a\ud800")).failure() == (
         InputInvalid(
             field="params.cl_ord_id",
             given="'a\\ud800'",
@@ -413,11 +411,7 @@ def test_when_no_value_is_found_to_blame_the_refusal_gives_the_encoders_words(
     """The walk that names the culprit is a courtesy: if it finds none, the message is still
     refused, never passed and never an empty refusal."""
     monkeypatch.setattr(ws_v2_messages, "_unwritten", lambda path, value: None)
-    market = _market(D("1"))
-    odd = msgspec.structs.replace(
-        market, params=msgspec.structs.replace(market.params, order_qty=_Opaque())
-    )
-    assert encode(odd).failure() == (
+    assert encode(_market_with(order_qty=_Opaque())).failure() == (
         InputInvalid(
             field="message",
             given="NotImplementedError()",
