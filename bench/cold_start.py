@@ -29,7 +29,6 @@ is the figure to compare before/after (it leaves out disk and page-fault time).
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -85,15 +84,9 @@ def once(command: list[str], env: dict[str, str], cwd: str) -> float:
 
 
 def instructions(command: list[str], env: dict[str, str], cwd: str) -> int:
-    env = env | {"PYTHONHASHSEED": env.get("PYTHONHASHSEED", "0")}
-    out = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
-        cwd=cwd, env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    found = re.search(r"Collected : (\d+)", out.stderr)
-    if found is None:
-        raise SystemExit(f"no instruction count from valgrind:\n{out.stderr[-2000:]}")
-    return int(found.group(1))
+    from instructions import callgrind  # noqa: PLC0415  (bench/, beside this script)
+
+    return callgrind(command, env=env | {"PYTHONHASHSEED": env.get("PYTHONHASHSEED", "0")}, cwd=cwd)
 
 
 def main() -> int:

@@ -135,10 +135,17 @@ def count(key: str, number: int, keep: str | None, repo: str = REPO) -> int:
     out_file = os.path.join(keep, f"{name}.{number}.out") if keep else "/dev/null"
     env = {**os.environ, "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0"), "BENCH_REPO": repo,
            "PYTHONPATH": os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))}  # fmt: skip
+    command = [sys.executable, os.path.abspath(__file__), "--stage", key, "--calls", str(number)]
+    return callgrind(command, env=env, cwd=REPO, out_file=out_file)
+
+
+def callgrind(
+    command: list[str], *, env: dict[str, str], cwd: str, out_file: str = "/dev/null"
+) -> int:
+    """The instructions `command` runs, counted by callgrind (also used by `cold_start.py`)."""
     out = subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", sys.executable,
-         os.path.abspath(__file__), "--stage", key, "--calls", str(number)],
-        capture_output=True, text=True, check=True, env=env, cwd=REPO,
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", *command],
+        capture_output=True, text=True, check=True, env=env, cwd=cwd,
     )  # fmt: skip
     found = re.search(r"Collected : (\d+)", out.stderr)
     if found is None:
