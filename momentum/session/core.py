@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Context as DecimalContext
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Final, Literal, assert_never
 
 import msgspec
@@ -67,6 +67,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     CancelOrder,
     Request,
     encode,
+    read_encoded,
     splice_token,
     with_token,
 )
@@ -642,9 +643,8 @@ def _checked(
             encoded = encode(restamped)
             if not isinstance(data := encoded.value_or(None), bytes):
                 return tuple(encoded.swap().value_or(())), None
-            try:  # read back with its types: what goes out is what is checked
-                read = _request_decoder().decode(data)
-            except msgspec.ValidationError:  # a Struct built with wrong types: every problem
+            read = read_encoded(data)  # read back with its types: what goes out is checked
+            if read is None:  # a Struct built with wrong types: every problem, with its path
                 return check_message(data, context, beside), None
             return check_request_message(read, context, beside), data
         case CancelAll() | CancelAllOrdersAfter():
@@ -661,13 +661,6 @@ def _checked(
             return (), None
         case _:
             assert_never(request)
-
-
-@cache
-def _request_decoder() -> msgspec.json.Decoder[Request]:
-    """Our own encoding read back with its types (an encoder writes no key twice); built on
-    first use, so a tool that refuses its input never pays for it."""
-    return msgspec.json.Decoder(Request)
 
 
 def _restamped(request: Request, context: Context) -> Request:

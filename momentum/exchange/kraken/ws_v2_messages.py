@@ -99,6 +99,7 @@ __all__ = [
     "decode_request",
     "encode",
     "numbers",
+    "read_encoded",
     "read_request",
     "splice_token",
     "wire_number",
@@ -627,6 +628,23 @@ def splice_token(data: bytes, token: Secret) -> bytes:
     field = b'"token":' + msgspec.json.encode(token.reveal())
     at = data.index(_PARAMS) + len(_PARAMS)
     return data[:at] + field + (b"" if data[at : at + 1] == b"}" else b",") + data[at:]
+
+
+def read_encoded(data: bytes) -> Request | None:
+    """Bytes `encode` wrote, read back with their types, or None when they are not a request of
+    the declared types (a Struct built with wrong ones). No duplicate-key scan: an encoder writes
+    no key twice. A sender reads its own encoding back this way, so what it checks is what goes
+    out; text from elsewhere goes through `read_request`.
+
+    >>> read_encoded(b'{"method":"cancel_order","params":{"order_id":["A"]}}').params.order_id
+    ['A']
+    >>> read_encoded(b'{"method":"cancel_order","params":{"order_id":"A"}}') is None
+    True
+    """
+    try:
+        return _request_decoder().decode(data)
+    except msgspec.DecodeError:  # a ValidationError too
+        return None
 
 
 def decode_request(data: bytes | str) -> Result[Request, tuple[InputInvalid, ...]]:

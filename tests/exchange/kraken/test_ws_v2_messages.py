@@ -26,6 +26,7 @@ from momentum.exchange.kraken.ws_v2_messages import (
     decode,
     decode_request,
     encode,
+    read_encoded,
     read_request,
     splice_token,
     wire_number,
@@ -418,6 +419,13 @@ def test_when_no_value_is_found_to_blame_the_refusal_gives_the_encoders_words(
             accepted="a value of the type the message declares",
         ),
     )
+
+
+def test_what_encode_wrote_reads_back_as_the_same_request_and_nothing_else_does() -> None:
+    message = _market(D("0.00005"))
+    assert read_encoded(encode(message).unwrap()) == message
+    assert read_encoded(b'{"method":"add_order","params":{"order_qty":"x"}}') is None
+    assert read_encoded(b"not json") is None
 
 
 _CANCEL = CancelOrder(params=CancelOrderParams(order_id=["A"]))
